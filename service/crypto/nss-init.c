@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "nss-init.h"
+
+#include <nss.h>
+#include <prerror.h>
+#include <secerr.h>
+
+G_DEFINE_QUARK(ikebus-crypto-error-quark, crypto_error)
+
+static GMutex init_lock;
+
+gboolean
+crypto_set_nss_error(GError **error, const char *what)
+{
+	PRErrorCode code = PORT_GetError();
+	const char *name = PR_ErrorToName(code);
+
+	g_set_error(error, CRYPTO_ERROR, CRYPTO_ERROR_FAILED, "%s: %s (%d)", what,
+		    name != NULL ? name : "unknown NSS error", (int) code);
+	return FALSE;
+}
+
+static gboolean
+init_locked(const char *dir, GError **error)
+{
+	SECStatus rv;
+
+	if (NSS_IsInitialized())
+		return TRUE;
+	if (dir == NULL) {
+		rv = NSS_NoDB_Init(NULL);
+	} else {
+		g_autofree char *spec = g_str_has_prefix(dir, "sql:") ? g_strdup(dir)
+								  : g_strconcat("sql:", dir, NULL);
+		rv = NSS_InitReadWrite(spec);
+	}
+	if (rv != SECSuccess)
+		return crypto_set_nss_error(error, "NSS initialisation");
+	return TRUE;
+}
+
+gboolean
+crypto_nss_init_nodb(GError **error)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&init_lock);
+
+	return init_locked(NULL, error);
+}
+
+gboolean
+crypto_nss_init_db(const char *dir, GError **error)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&init_lock);
+
+	return init_locked(dir, error);
+}
