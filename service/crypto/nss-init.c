@@ -42,15 +42,21 @@ init_locked(const char *dir, GError **error)
 gboolean
 crypto_nss_init_nodb(GError **error)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&init_lock);
+	gboolean ok;
 
-	return init_locked(NULL, error);
+	g_mutex_lock(&init_lock);
+	ok = init_locked(NULL, error);
+	g_mutex_unlock(&init_lock);
+	return ok;
 }
 
 gboolean
 crypto_nss_init_db(const char *dir, GError **error)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&init_lock);
+	gboolean ok;
 
-	return init_locked(dir, error);
+	g_mutex_lock(&init_lock);
+	ok = init_locked(dir, error);
+	g_mutex_unlock(&init_lock);
+	return ok;
 }
