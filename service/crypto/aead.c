@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * AES-GCM and ChaCha20-Poly1305 through PK11_Encrypt/PK11_Decrypt.
+ *
+ * NSS 3.87 parameter structures (checked against its pkcs11t.h/pkcs11n.h
+ * and by the known-answer tests):
+ *   CKM_AES_GCM            CK_GCM_PARAMS_V3 (PKCS #11 v3.0 layout with
+ *                          ulIvBits; softoken also accepts CK_NSS_GCM_PARAMS)
+ *   CKM_CHACHA20_POLY1305  CK_SALSA20_CHACHA20_POLY1305_PARAMS (tag fixed
+ *                          at 16 octets, appended to the ciphertext)
+ */
+#include "aead.h"
+
+#include <secerr.h>
+#include <string.h>
+
+#include "alg-nss.h"
+#include "nss-auto.h"
+#include "nss-init.h"
+#include "secbuf.h"
+
+#define AEAD_SALT_MAX 4
+#define AEAD_NONCE_MAX 12
+
+struct CryptoAead {
+	const CryptoEncrAlg *alg;
+	PK11SymKey *key;
+	guint8 salt[AEAD_SALT_MAX];
+	guint64 iv_counter; /* atomic */
+};
+
+CryptoAead *
+crypto_aead_new(const CryptoEncrAlg *alg, const guint8 *keymat, gsize keymat_len, GError **error)
+{
+	g_autoptr(CryptoAead) aead = NULL;
+	gsize key_len;
+
+	if (!crypto_encr_alg_is_aead(alg)) {
+		g_set_error(error, CRYPTO_ERROR, CRYPTO_ERROR_INVALID, "%s is not an AEAD",
+		            alg->name);
+		return NULL;
+	}
+	if (keymat_len <= alg->salt_size ||
+	    !crypto_encr_alg_key_bits_ok(alg, (guint) (keymat_len - alg->salt_size) * 8)) {
+		g_set_error(error, CRYPTO_ERROR, CRYPTO_ERROR_INVALID,
+		            "%s: bad key length %zu (key and salt)", alg->name, keymat_len);
+		return NULL;
+	}
+	g_assert(alg->salt_size <= AEAD_SALT_MAX &&
+	         alg->salt_size + alg->iv_size <= AEAD_NONCE_MAX);
+	key_len = keymat_len - alg->salt_size;
+	aead = g_new0(CryptoAead, 1);
+	aead->alg = alg;
+	memcpy(aead->salt, keymat + key_len, alg->salt_size);
+	aead->key = crypto_sym_key_import(alg->nss_mech, CKA_ENCRYPT, keymat, key_len, error);
+	if (aead->key == NULL)
+		return NULL;
+	if (!crypto_random_fill((guint8 *) &aead->iv_counter, sizeof(aead->iv_counter), error))
+		return NULL;
+	return g_steal_pointer(&aead);
+}
+
+void
+crypto_aead_free(CryptoAead *aead)
+{
+	if (aead == NULL)
+		return;
+	if (aead->key != NULL)
+		PK11_FreeSymKey(aead->key);
+	ikebus_wipe(aead, sizeof(*aead));
+	g_free(aead);
+}
+
+const CryptoEncrAlg *
+crypto_aead_get_alg(const CryptoAead *aead)
+{
+	return aead->alg;
+}
+
+void
+crypto_aead_next_iv(CryptoAead *aead, guint8 *iv)
+{
+	guint64 n = GUINT64_TO_BE(__atomic_fetch_add(&aead->iv_counter, 1, __ATOMIC_RELAXED));
+
+	G_STATIC_ASSERT(sizeof(n) == 8);
+	memcpy(iv, &n, MIN(aead->alg->iv_size, sizeof(n)));
+}
+
+/* The mechanism parameters for one operation; all pointers borrow from the
+ * caller's stack frame. */
+typedef struct {
+	guint8 nonce[AEAD_NONCE_MAX];
+	CK_GCM_PARAMS_V3 gcm;
+	CK_SALSA20_CHACHA20_POLY1305_PARAMS chacha;
+	SECItem item;
+} AeadParams;
+
+static void
+params_init(AeadParams *p, const CryptoAead *aead, const guint8 *iv, const guint8 *aad,
+            gsize aad_len)
+{
+	const CryptoEncrAlg *alg = aead->alg;
+	gsize nonce_len = alg->salt_size + alg->iv_size;
+
+	memcpy(p->nonce, aead->salt, alg->salt_size);
+	memcpy(p->nonce + alg->salt_size, iv, alg->iv_size);
+	switch (alg->mode) {
+	case CRYPTO_ENCR_MODE_GCM:
+		p->gcm = (CK_GCM_PARAMS_V3){
+		        .pIv = p->nonce,
+		        .ulIvLen = nonce_len,
+		        .ulIvBits = nonce_len * 8,
+		        .pAAD = (CK_BYTE_PTR) aad,
+		        .ulAADLen = aad_len,
+		        .ulTagBits = alg->icv_size * 8,
+		};
+		p->item = (SECItem){siBuffer, (unsigned char *) &p->gcm, sizeof(p->gcm)};
+		break;
+	case CRYPTO_ENCR_MODE_CHACHA:
+		p->chacha = (CK_SALSA20_CHACHA20_POLY1305_PARAMS){
+		        .pNonce = p->nonce,
+		        .ulNonceLen = nonce_len,
+		        .pAAD = (CK_BYTE_PTR) aad,
+		        .ulAADLen = aad_len,
+		};
+		p->item = (SECItem){siBuffer, (unsigned char *) &p->chacha, sizeof(p->chacha)};
+		break;
+	case CRYPTO_ENCR_MODE_CBC:
+		g_assert_not_reached();
+	}
+}
+
+static gboolean
+lengths_ok(gsize aad_len, gsize in_len, GError **error)
+{
+	/* PK11_Encrypt takes unsigned int lengths */
+	if (aad_len > G_MAXUINT / 2 || in_len > G_MAXUINT / 2) {
+		g_set_error_literal(error, CRYPTO_ERROR, CRYPTO_ERROR_INVALID,
+		                    "AEAD input too long");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+crypto_aead_encrypt(const CryptoAead *aead, const guint8 *iv, const guint8 *aad, gsize aad_len,
+                    const guint8 *in, gsize in_len, guint8 *out, GError **error)
+{
+	AeadParams p;
+	unsigned int out_len = 0;
+	unsigned int want = (unsigned int) (in_len + aead->alg->icv_size);
+	SECStatus rv;
+
+	if (!lengths_ok(aad_len, in_len, error))
+		return FALSE;
+	params_init(&p, aead, iv, aad, aad_len);
+	rv = PK11_Encrypt(aead->key, aead->alg->nss_mech, &p.item, out, &out_len, want, in,
+	                  (unsigned int) in_len);
+	ikebus_wipe(&p, sizeof(p));
+	if (rv != SECSuccess)
+		return crypto_set_nss_error(error, "AEAD encrypt");
+	if (out_len != want) {
+		g_set_error(error, CRYPTO_ERROR, CRYPTO_ERROR_FAILED,
+		            "AEAD encrypt gave %u octets, expected %u", out_len, want);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+crypto_aead_decrypt(const CryptoAead *aead, const guint8 *iv, const guint8 *aad, gsize aad_len,
+                    const guint8 *in, gsize in_len, guint8 *out, GError **error)
+{
+	AeadParams p;
+	unsigned int out_len = 0;
+	unsigned int want;
+	SECStatus rv;
+
+	if (in_len < aead->alg->icv_size) {
+		g_set_error_literal(error, CRYPTO_ERROR, CRYPTO_ERROR_INVALID,
+		                    "AEAD input shorter than its ICV");
+		return FALSE;
+	}
+	if (!lengths_ok(aad_len, in_len, error))
+		return FALSE;
+	want = (unsigned int) (in_len - aead->alg->icv_size);
+	params_init(&p, aead, iv, aad, aad_len);
+	/* softoken checks the tag before it writes any plaintext */
+	rv = PK11_Decrypt(aead->key, aead->alg->nss_mech, &p.item, out, &out_len, want, in,
+	                  (unsigned int) in_len);
+	ikebus_wipe(&p, sizeof(p));
+	if (rv != SECSuccess) {
+		ikebus_wipe(out, want);
+		if (PORT_GetError() == SEC_ERROR_BAD_DATA) {
+			g_set_error_literal(error, CRYPTO_ERROR, CRYPTO_ERROR_AUTH,
+			                    "AEAD integrity check failed");
+			return FALSE;
+		}
+		return crypto_set_nss_error(error, "AEAD decrypt");
+	}
+	if (out_len != want) {
+		ikebus_wipe(out, want);
+		g_set_error(error, CRYPTO_ERROR, CRYPTO_ERROR_FAILED,
+		            "AEAD decrypt gave %u octets, expected %u", out_len, want);
+		return FALSE;
+	}
+	return TRUE;
+}
