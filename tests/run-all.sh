@@ -33,13 +33,20 @@ trap 'rm -rf "$results"' EXIT
 # run_suite NAME BUILDDIR [meson test args...]: runs meson test and keeps its
 # JSON log so that the counts come from meson, not from us.
 run_suite() {
-	local name=$1 dir=$2
+	local name=$1 dir=$2 rc log
 	shift 2
 	note "meson test: $name"
+	rm -f "$dir"/meson-logs/testlog*.json
 	meson test -C "$dir" --print-errorlogs --num-processes "$jobs" "$@"
-	cp "$dir/meson-logs/testlog.json" "$results/$name.json" 2>/dev/null || true
-	# a run that produced no log counts as one failure
-	[ -s "$results/$name.json" ] || echo '{"name": "'"$name"'", "result": "FAIL"}' > "$results/$name.json"
+	rc=$?
+	# meson names the log after the wrapper (testlog-valgrind.json)
+	log=$(ls "$dir"/meson-logs/testlog*.json 2>/dev/null | head -n 1)
+	if [ -n "$log" ] && [ -s "$log" ]; then
+		cp "$log" "$results/$name.json"
+	elif [ $rc -ne 0 ]; then
+		# meson itself failed before running anything: count it
+		echo '{"name": "'"$name"'", "result": "FAIL"}' > "$results/$name.json"
+	fi
 }
 
 record() { # record NAME RESULT: for steps that are not meson tests
