@@ -86,7 +86,7 @@ if command -v clang >/dev/null; then
 		run_suite fuzz-replay-clang _build-fuzz --suite fuzz
 		if [ -x tests/fuzz/run-fuzzer ]; then
 			note "libFuzzer for ${FUZZ_SECONDS}s"
-			if tests/fuzz/run-fuzzer --build _build-fuzz --seconds "$FUZZ_SECONDS"; then
+			if tests/fuzz/run-fuzzer --build _build-fuzz --time "$FUZZ_SECONDS"; then
 				record libfuzzer-ike-message OK
 			else
 				record libfuzzer-ike-message FAIL
