@@ -1,25 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ikebusctl: ipsec whack's command line, spoken to ikebusd over D-Bus.
+ * options.c and the opt-*.c tables parse, request.c turns the request into
+ * calls; this file makes the calls and shows the answers.
  *
  * Exit status (whack's EXIT STATUS): 1 when ikebusctl detects a problem,
  * which covers syntax errors, an unreachable daemon and refused or failed
- * calls; 0 otherwise.
+ * calls; the status code a negotiating call (Initiate, Down, ...) returns
+ * when it is not 0 (ikebusd sends the code of its last progress line);
+ * 0 otherwise.
  */
 #include "config.h"
 
 #include "errors.h"
 #include "ikebus-dbus-generated.h"
 #include "options.h"
+#include "output.h"
+#include "request.h"
 
 #include <glib/gi18n.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
-#define IKEBUS_BUS_NAME "org.ikebus.ike1"
-#define IKEBUS_MANAGER_PATH "/org/ikebus/ike1"
+#define IKEBUS_BUS_NAME CTL_BUS_NAME
+#define IKEBUS_MANAGER_PATH CTL_MANAGER_PATH
 #define EXIT_PROBLEM 1 /* whack: "If whack detects a problem, it will return 1" */
 
 static const char *
@@ -96,37 +103,233 @@ do_version(const CtlRequest *req)
 	return EXIT_SUCCESS;
 }
 
-static int
-do_shutdown(const CtlRequest *req)
+/* ---- making the calls ------------------------------------------------------ */
+
+typedef struct {
+	GDBusConnection *bus;
+	char *owner; /* ikebusd's unique name */
+	const char *label;
+	gboolean json;
+	GString *json_out; /* {"form": answer, ...} when --json */
+} Runner;
+
+static void
+print_problem(const Runner *r, const char *what, const char *message)
 {
-	g_autoptr(IkebusManager) manager = NULL;
+	if (r->label != NULL)
+		fprintf(stderr, "ikebusctl: %s: %s%s%s\n", r->label, what != NULL ? what : "",
+			what != NULL ? ": " : "", message);
+	else
+		fprintf(stderr, "ikebusctl: %s%s%s\n", what != NULL ? what : "", what != NULL ? ": " : "",
+			message);
+}
+
+/* Finds (and, if @autostart, activates) ikebusd; FALSE after one line on stderr. */
+static gboolean
+runner_connect(Runner *r, GBusType bus_type, gboolean autostart)
+{
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GVariant) reply = NULL;
-	g_autofree char *why = NULL;
-	GDBusCallFlags flags = G_DBUS_CALL_FLAGS_NONE;
 
-	/* starting ikebusd only to stop it would be silly */
-	manager = manager_get(req->bus_type, FALSE, &why);
-	if (manager == NULL) {
-		fprintf(stderr, "ikebusctl: %s\n", why);
-		return EXIT_PROBLEM;
+	r->bus = g_bus_get_sync(bus_type, NULL, &error);
+	if (r->bus == NULL) {
+		g_autofree char *msg = g_strdup_printf(_("cannot connect to the %s: %s"),
+						       bus_label(bus_type), error->message);
+
+		print_problem(r, NULL, msg);
+		return FALSE;
 	}
-	/*
-	 * A person at a terminal can answer a polkit agent's question; the
-	 * generated ikebus_manager_call_shutdown_sync() cannot pass this flag.
-	 */
+	if (autostart) {
+		reply = g_dbus_connection_call_sync(r->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+						    "org.freedesktop.DBus", "StartServiceByName",
+						    g_variant_new("(su)", IKEBUS_BUS_NAME, 0),
+						    G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+						    NULL);
+		g_clear_pointer(&reply, g_variant_unref);
+	}
+	reply = g_dbus_connection_call_sync(r->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+					    "org.freedesktop.DBus", "GetNameOwner",
+					    g_variant_new("(s)", IKEBUS_BUS_NAME), G_VARIANT_TYPE("(s)"),
+					    G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+	if (reply == NULL) {
+		g_autofree char *msg = g_strdup_printf(_("ikebusd is not running (no owner of %s on the %s)"),
+						       IKEBUS_BUS_NAME, bus_label(bus_type));
+
+		print_problem(r, NULL, msg);
+		return FALSE;
+	}
+	g_variant_get(reply, "(s)", &r->owner);
+	return TRUE;
+}
+
+static void
+on_progress(GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+	    const char *signal, GVariant *params, gpointer user_data)
+{
+	guint32 code;
+	const char *message;
+
+	if (!g_variant_is_of_type(params, G_VARIANT_TYPE("(us)")))
+		return;
+	g_variant_get(params, "(u&s)", &code, &message);
+	/* whack copies pluto's progress to stderr, status prefix first */
+	fprintf(stderr, "%03u %s\n", code, message);
+}
+
+typedef struct {
+	GMainLoop *loop;
+	GVariant *reply;
+	GError *error;
+} Pending;
+
+static void
+on_reply(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	Pending *p = user_data;
+
+	p->reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &p->error);
+	g_main_loop_quit(p->loop);
+}
+
+/* Makes @call; progress lines are printed while it runs. The reply or NULL + @error. */
+static GVariant *
+runner_call(Runner *r, const CtlCall *call, GError **error)
+{
+	GDBusCallFlags flags = G_DBUS_CALL_FLAGS_NONE;
+	Pending p = { 0 };
+	guint sub = 0;
+
+	/* a person at a terminal can answer a polkit agent's question */
 	if (isatty(STDIN_FILENO))
 		flags |= G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION;
-	reply = g_dbus_proxy_call_sync(G_DBUS_PROXY(manager), "Shutdown",
-				       g_variant_new("(@a{sv})", g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0)),
-				       flags, -1, NULL, &error);
-	if (reply == NULL) {
-		g_autofree char *msg = describe_error(error);
+	if (call->reply == CTL_REPLY_STATUS)
+		sub = g_dbus_connection_signal_subscribe(r->bus, r->owner, call->interface, "Progress",
+							 call->path, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+							 on_progress, NULL, NULL);
+	p.loop = g_main_loop_new(NULL, FALSE);
+	/* negotiations may retransmit for minutes: no timeout for them */
+	g_dbus_connection_call(r->bus, r->owner, call->path, call->interface, call->method, call->args,
+			       NULL, flags, call->reply == CTL_REPLY_STATUS ? G_MAXINT : -1, NULL,
+			       on_reply, &p);
+	g_main_loop_run(p.loop);
+	g_main_loop_unref(p.loop);
+	if (sub != 0)
+		g_dbus_connection_signal_unsubscribe(r->bus, sub);
+	if (p.reply == NULL)
+		g_propagate_error(error, p.error);
+	return p.reply;
+}
 
-		fprintf(stderr, "ikebusctl: %s: %s\n", _("shutdown failed"), msg);
-		return EXIT_PROBLEM;
+static void
+show_rows(Runner *r, const CtlCall *call, GVariant *rows)
+{
+	g_autoptr(GString) line = g_string_new(NULL);
+	GVariantIter iter;
+	GVariant *row;
+
+	g_variant_iter_init(&iter, rows);
+	while ((row = g_variant_iter_next_value(&iter)) != NULL) {
+		g_string_truncate(line, 0);
+		ctl_text_append_row(line, row);
+		printf("%s\n", line->str);
+		g_variant_unref(row);
+	}
+}
+
+/* Shows the answer of @call; returns the exit status it implies. */
+static int
+runner_show(Runner *r, const CtlCall *call, GVariant *reply)
+{
+	g_autoptr(GVariant) body = g_variant_n_children(reply) > 0 ? g_variant_get_child_value(reply, 0)
+								  : NULL;
+
+	switch (call->reply) {
+	case CTL_REPLY_NONE:
+	case CTL_REPLY_PATH:
+		return EXIT_SUCCESS;
+	case CTL_REPLY_STATUS:
+		return g_variant_is_of_type(body, G_VARIANT_TYPE_UINT32) ? (int) g_variant_get_uint32(body)
+									: EXIT_SUCCESS;
+	case CTL_REPLY_ROWS:
+	case CTL_REPLY_DICT:
+	case CTL_REPLY_PROPERTY:
+		break;
+	}
+	if (call->reply == CTL_REPLY_PROPERTY) {
+		GVariant *inner = g_variant_get_variant(body);
+
+		g_variant_unref(body);
+		body = inner;
+	}
+	if (r->json) {
+		if (r->json_out->len > 1)
+			g_string_append_c(r->json_out, ',');
+		g_string_append_printf(r->json_out, "\"%s\":", call->title);
+		ctl_json_append(r->json_out, body);
+	} else if (call->reply == CTL_REPLY_ROWS) {
+		show_rows(r, call, body);
+	} else if (call->reply == CTL_REPLY_DICT) {
+		g_autoptr(GString) line = g_string_new(NULL);
+
+		ctl_text_append_row(line, body);
+		printf("%s\n", line->str);
+	} else if (g_variant_is_of_type(body, G_VARIANT_TYPE_STRING_ARRAY)) {
+		g_autofree const char **items = g_variant_get_strv(body, NULL);
+
+		for (gsize i = 0; items[i] != NULL; i++)
+			printf("%s\n", items[i]);
 	}
 	return EXIT_SUCCESS;
+}
+
+static int
+run_calls(const CtlRequest *req, GPtrArray *calls)
+{
+	Runner r = { .label = req->label, .json = req->json };
+	gboolean autostart = TRUE;
+	int status = EXIT_SUCCESS;
+
+	for (guint i = 0; i < calls->len; i++)
+		autostart = autostart && ((CtlCall *) calls->pdata[i])->autostart;
+	/* starting ikebusd only to stop it would be silly */
+	if (!runner_connect(&r, req->bus_type, autostart)) {
+		g_clear_object(&r.bus);
+		return EXIT_PROBLEM;
+	}
+	r.json_out = g_string_new("{");
+	for (guint i = 0; i < calls->len && status == EXIT_SUCCESS; i++) {
+		const CtlCall *call = calls->pdata[i];
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GVariant) reply = runner_call(&r, call, &error);
+
+		if (reply == NULL) {
+			g_autofree char *msg = describe_error(error);
+
+			print_problem(&r, call->method, msg);
+			status = EXIT_PROBLEM;
+			break;
+		}
+		status = runner_show(&r, call, reply);
+	}
+	if (r.json && r.json_out->len > 1)
+		printf("%s}\n", r.json_out->str);
+	g_string_free(r.json_out, TRUE);
+	g_free(r.owner);
+	g_clear_object(&r.bus);
+	return status;
+}
+
+/* --label before the parse, so that syntax errors carry it too. */
+static const char *
+find_label(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (g_str_equal(argv[i], "--label") && i + 1 < argc)
+			return argv[i + 1];
+		if (g_str_has_prefix(argv[i], "--label="))
+			return argv[i] + strlen("--label=");
+	}
+	return NULL;
 }
 
 int
@@ -134,7 +337,9 @@ main(int argc, char **argv)
 {
 	CtlRequest req;
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) calls = NULL;
 	int status = EXIT_SUCCESS;
+	const char *label;
 
 	setlocale(LC_ALL, "");
 	bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
@@ -143,21 +348,25 @@ main(int argc, char **argv)
 	/* registers org.ikebus.ike1.Error.* so failed calls map to IKEBUS_ERROR */
 	(void) IKEBUS_ERROR;
 
+	label = find_label(argc, argv);
 	if (!ctl_parse(argc, argv, &req, &error)) {
-		fprintf(stderr, "ikebusctl: %s\n", error->message);
+		if (label != NULL)
+			fprintf(stderr, "ikebusctl: %s: %s\n", label, error->message);
+		else
+			fprintf(stderr, "ikebusctl: %s\n", error->message);
+		ctl_request_clear(&req);
 		return EXIT_PROBLEM;
 	}
 	if (req.help) {
 		ctl_print_help(stdout);
+		ctl_request_clear(&req);
 		return EXIT_SUCCESS;
-	}
-	if (!req.version && !req.shutdown) {
-		fprintf(stderr, "ikebusctl: %s\n", _("no action given; try --help"));
-		return EXIT_PROBLEM;
 	}
 	if (req.version)
 		status = do_version(&req);
-	if (status == EXIT_SUCCESS && req.shutdown)
-		status = do_shutdown(&req);
+	calls = ctl_request_to_calls(&req);
+	if (status == EXIT_SUCCESS && calls->len > 0)
+		status = run_calls(&req, calls);
+	ctl_request_clear(&req);
 	return status;
 }

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "output.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void
+json_string(GString *out, const char *s)
+{
+	g_string_append_c(out, '"');
+	for (const unsigned char *p = (const unsigned char *) s; *p != '\0'; p++) {
+		switch (*p) {
+		case '"':
+			g_string_append(out, "\\\"");
+			break;
+		case '\\':
+			g_string_append(out, "\\\\");
+			break;
+		case '\n':
+			g_string_append(out, "\\n");
+			break;
+		case '\t':
+			g_string_append(out, "\\t");
+			break;
+		default:
+			if (*p < 0x20)
+				g_string_append_printf(out, "\\u%04x", *p);
+			else
+				g_string_append_c(out, (char) *p);
+		}
+	}
+	g_string_append_c(out, '"');
+}
+
+static void
+json_container(GString *out, GVariant *value)
+{
+	GVariantIter iter;
+	GVariant *child;
+	gboolean dict = g_variant_type_is_dict_entry(g_variant_type_element(g_variant_get_type(value))) &&
+			g_variant_is_of_type(value, G_VARIANT_TYPE_ARRAY);
+	gboolean first = TRUE;
+
+	g_string_append_c(out, dict ? '{' : '[');
+	g_variant_iter_init(&iter, value);
+	while ((child = g_variant_iter_next_value(&iter)) != NULL) {
+		if (!first)
+			g_string_append_c(out, ',');
+		first = FALSE;
+		if (dict) {
+			g_autoptr(GVariant) k = g_variant_get_child_value(child, 0);
+			g_autoptr(GVariant) v = g_variant_get_child_value(child, 1);
+
+			if (g_variant_is_of_type(k, G_VARIANT_TYPE_STRING))
+				json_string(out, g_variant_get_string(k, NULL));
+			else {
+				g_autofree char *printed = g_variant_print(k, FALSE);
+
+				json_string(out, printed);
+			}
+			g_string_append_c(out, ':');
+			ctl_json_append(out, v);
+		} else {
+			ctl_json_append(out, child);
+		}
+		g_variant_unref(child);
+	}
+	g_string_append_c(out, dict ? '}' : ']');
+}
+
+void
+ctl_json_append(GString *out, GVariant *value)
+{
+	switch (g_variant_classify(value)) {
+	case G_VARIANT_CLASS_BOOLEAN:
+		g_string_append(out, g_variant_get_boolean(value) ? "true" : "false");
+		return;
+	case G_VARIANT_CLASS_BYTE:
+		g_string_append_printf(out, "%u", g_variant_get_byte(value));
+		return;
+	case G_VARIANT_CLASS_INT16:
+		g_string_append_printf(out, "%d", g_variant_get_int16(value));
+		return;
+	case G_VARIANT_CLASS_UINT16:
+		g_string_append_printf(out, "%u", g_variant_get_uint16(value));
+		return;
+	case G_VARIANT_CLASS_INT32:
+		g_string_append_printf(out, "%d", g_variant_get_int32(value));
+		return;
+	case G_VARIANT_CLASS_UINT32:
+		g_string_append_printf(out, "%u", g_variant_get_uint32(value));
+		return;
+	case G_VARIANT_CLASS_INT64:
+		g_string_append_printf(out, "%" G_GINT64_FORMAT, g_variant_get_int64(value));
+		return;
+	case G_VARIANT_CLASS_UINT64:
+		g_string_append_printf(out, "%" G_GUINT64_FORMAT, g_variant_get_uint64(value));
+		return;
+	case G_VARIANT_CLASS_HANDLE:
+		g_string_append_printf(out, "%d", g_variant_get_handle(value));
+		return;
+	case G_VARIANT_CLASS_DOUBLE: {
+		char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+		g_string_append(out, g_ascii_dtostr(buf, sizeof(buf), g_variant_get_double(value)));
+		return;
+	}
+	case G_VARIANT_CLASS_STRING:
+	case G_VARIANT_CLASS_OBJECT_PATH:
+	case G_VARIANT_CLASS_SIGNATURE:
+		json_string(out, g_variant_get_string(value, NULL));
+		return;
+	case G_VARIANT_CLASS_VARIANT: {
+		g_autoptr(GVariant) inner = g_variant_get_variant(value);
+
+		ctl_json_append(out, inner);
+		return;
+	}
+	case G_VARIANT_CLASS_MAYBE: {
+		g_autoptr(GVariant) inner = g_variant_get_maybe(value);
+
+		if (inner == NULL)
+			g_string_append(out, "null");
+		else
+			ctl_json_append(out, inner);
+		return;
+	}
+	case G_VARIANT_CLASS_ARRAY:
+	case G_VARIANT_CLASS_TUPLE:
+	case G_VARIANT_CLASS_DICT_ENTRY:
+		json_container(out, value);
+		return;
+	}
+}
+
+static int
+compare_keys(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+static gboolean
+needs_quotes(const char *s)
+{
+	if (*s == '\0')
+		return TRUE;
+	for (; *s != '\0'; s++) {
+		if (g_ascii_isspace(*s) || *s == '"' || *s == '=')
+			return TRUE;
+	}
+	return FALSE;
+}
+
+void
+ctl_text_append_row(GString *out, GVariant *row)
+{
+	g_autoptr(GPtrArray) keys = g_ptr_array_new();
+	GVariantIter iter;
+	const char *key;
+
+	g_variant_iter_init(&iter, row);
+	while (g_variant_iter_next(&iter, "{&sv}", &key, NULL))
+		g_ptr_array_add(keys, (gpointer) key);
+	qsort(keys->pdata, keys->len, sizeof(gpointer), compare_keys);
+	for (guint i = 0; i < keys->len; i++) {
+		g_autoptr(GVariant) v = g_variant_lookup_value(row, keys->pdata[i], NULL);
+
+		if (i > 0)
+			g_string_append_c(out, ' ');
+		g_string_append_printf(out, "%s=", (const char *) keys->pdata[i]);
+		if (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING) ||
+		    g_variant_is_of_type(v, G_VARIANT_TYPE_OBJECT_PATH)) {
+			const char *s = g_variant_get_string(v, NULL);
+
+			if (needs_quotes(s))
+				json_string(out, s);
+			else
+				g_string_append(out, s);
+		} else if (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING_ARRAY)) {
+			g_autofree const char **items = g_variant_get_strv(v, NULL);
+			g_autofree char *joined = g_strjoinv(",", (char **) items);
+
+			g_string_append(out, joined);
+		} else {
+			g_autofree char *printed = g_variant_print(v, FALSE);
+
+			g_string_append(out, printed);
+		}
+	}
+}
