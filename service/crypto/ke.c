@@ -106,16 +106,6 @@ crypto_ke_free(CryptoKe *ke)
 	g_free(ke);
 }
 
-static gboolean
-check_nss(GError **error)
-{
-	if (NSS_IsInitialized())
-		return TRUE;
-	g_set_error_literal(error, CRYPTO_ERROR, CRYPTO_ERROR_FAILED,
-			    "NSS is not initialised (call crypto_nss_init_*() first)");
-	return FALSE;
-}
-
 /* The DER ECParameters (a namedCurve OID) NSS wants, allocated in @arena. */
 static gboolean
 ec_params(const CryptoKeGroup *group, PLArenaPool *arena, SECItem *out, GError **error)
@@ -184,7 +174,7 @@ crypto_ke_new(const CryptoKeGroup *group, GError **error)
 	void *params = NULL;
 
 	g_return_val_if_fail(group != NULL, NULL);
-	if (!check_nss(error))
+	if (!crypto_nss_require(error))
 		return NULL;
 	arena = PORT_NewArena(DER_DEFAULT_CHUNKSIZE);
 	if (arena == NULL)
@@ -515,7 +505,7 @@ crypto_ke_new_from_private(const CryptoKeGroup *group, const guint8 *priv, gsize
 	g_autoptr(CryptoKe) ke = NULL;
 
 	g_return_val_if_fail(group != NULL, NULL);
-	if (!check_nss(error))
+	if (!crypto_nss_require(error))
 		return NULL;
 	if (group->kind == CRYPTO_KE_MODP) {
 		g_set_error(error, CRYPTO_ERROR, CRYPTO_ERROR_UNSUPPORTED,

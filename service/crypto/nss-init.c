@@ -20,6 +20,16 @@ crypto_set_nss_error(GError **error, const char *what)
 	return FALSE;
 }
 
+gboolean
+crypto_nss_require(GError **error)
+{
+	if (NSS_IsInitialized())
+		return TRUE;
+	g_set_error_literal(error, CRYPTO_ERROR, CRYPTO_ERROR_FAILED,
+			    "NSS is not initialised (call crypto_nss_init_*() first)");
+	return FALSE;
+}
+
 static gboolean
 init_locked(const char *dir, GError **error)
 {

@@ -26,6 +26,9 @@ typedef enum {
 gboolean crypto_nss_init_nodb(GError **error);
 /* Initialise NSS with the database in @dir (sql: prefix implied), read-write. */
 gboolean crypto_nss_init_db(const char *dir, GError **error);
+/* TRUE if NSS is initialised; else CRYPTO_ERROR_FAILED saying to call
+ * crypto_nss_init_*() first.  Entry points that need NSS check this. */
+gboolean crypto_nss_require(GError **error);
 /* Sets @error from NSS's PORT_GetError() with @what as context. Returns FALSE. */
 gboolean crypto_set_nss_error(GError **error, const char *what);
 

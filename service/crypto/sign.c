@@ -97,16 +97,6 @@ crypto_sig_scheme_name(CryptoSigScheme scheme)
 
 /* ---- keys ------------------------------------------------------------- */
 
-static gboolean
-check_nss(GError **error)
-{
-	if (NSS_IsInitialized())
-		return TRUE;
-	g_set_error_literal(error, CRYPTO_ERROR, CRYPTO_ERROR_FAILED,
-			    "NSS is not initialised (call crypto_nss_init_*() first)");
-	return FALSE;
-}
-
 /* The named curve in DER ECParameters (SECKEY_GetECCOid() is not exported). */
 static SECOidTag
 ec_curve(const SECItem *params)
@@ -228,7 +218,7 @@ crypto_privkey_new_from_pkcs8(const guint8 *der, gsize len, GError **error)
 	SECKEYPrivateKey *priv = NULL;
 	SECItem item = { siBuffer, (guint8 *) der, (unsigned) len };
 
-	if (!check_nss(error))
+	if (!crypto_nss_require(error))
 		return NULL;
 	if (der == NULL || len == 0 || len > G_MAXINT32) {
 		g_set_error_literal(error, CRYPTO_ERROR, CRYPTO_ERROR_INVALID,
@@ -275,7 +265,7 @@ crypto_privkey_generate(CryptoKeyType type, guint bits, GError **error)
 	CK_MECHANISM_TYPE mech = CKM_INVALID_MECHANISM;
 	void *params = NULL;
 
-	if (!check_nss(error))
+	if (!crypto_nss_require(error))
 		return NULL;
 	switch (type) {
 	case CRYPTO_KEY_RSA:
@@ -369,7 +359,7 @@ crypto_pubkey_new_from_spki(const guint8 *der, gsize len, GError **error)
 	CERTSubjectPublicKeyInfo *spki;
 	SECKEYPublicKey *pub;
 
-	if (!check_nss(error))
+	if (!crypto_nss_require(error))
 		return NULL;
 	if (der == NULL || len == 0 || len > G_MAXINT32) {
 		g_set_error_literal(error, CRYPTO_ERROR, CRYPTO_ERROR_INVALID,
