@@ -5,7 +5,8 @@
 # exactly what CI runs (.ci/run).
 #
 #   1. main build (gcc, -Dwarning_level=3 -Dwerror=true): suites unit, fuzz
-#      (corpus replay), integration (real dbus-daemon + polkitd)
+#      (corpus replay), integration (real dbus-daemon + polkitd, netns),
+#      interop (strongSwan and Libreswan peers in network namespaces)
 #   2. ASan+UBSan build: suite unit
 #   3. valgrind over the unit suite of build 1
 #   4. clang libFuzzer build: the fuzzer runs for a bounded time
@@ -25,6 +26,11 @@ if [ "${SKIP_INSTALL:-0}" != 1 ]; then
 	apt-get update -q || exit 1
 	# shellcheck disable=SC2046
 	apt-get install -y -q --no-install-recommends $(grep -v '^#' debian-packages.txt) || exit 1
+	# real peers for tests/interop: strongSwan, Libreswan (unpacked), tshark
+	if [ -x ../shared/interop/install-deps ]; then
+		note "installing interop peers (../shared/interop/install-deps)"
+		../shared/interop/install-deps || exit 1
+	fi
 fi
 
 results=$(mktemp -d)
@@ -68,7 +74,7 @@ build() { # build DIR [meson setup args...]
 }
 
 if build _build-ci -Dwarning_level=3 -Dwerror=true; then
-	run_suite main _build-ci --suite unit --suite fuzz --suite integration
+	run_suite main _build-ci --suite unit --suite fuzz --suite integration --suite interop
 	if command -v valgrind >/dev/null; then
 		run_suite valgrind _build-ci --suite unit --timeout-multiplier 10 \
 			--wrapper 'valgrind --error-exitcode=99 --leak-check=no --quiet'
