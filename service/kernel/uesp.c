@@ -9,14 +9,27 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "tun.h"
+#include "uesp-io.h"
 
-#define UESP_TUN_MTU 1400
+/* TUN MTU: the largest inner packet whose ESP-in-UDP datagram still fits
+ * a 1500-octet path over IPv4 with the AEADs (AES-GCM, ChaCha20-Poly1305):
+ *   1500 - 20 (IPv4) - 8 (UDP) - 8 (SPI, seq) - 8 (IV) - 16 (ICV) = 1440
+ * octets of padded payload; payload + 2 (pad length, next header) rounded
+ * up to 4 must fit: 1438 + 2 = 1440.  AES-CBC (16-octet IV and blocks) and
+ * IPv6 outer headers fit up to 1390-1422; their larger packets are
+ * fragmented on the outside, which costs but still arrives. */
+#define UESP_TUN_MTU 1438
+/* Socket buffers for the ESP sockets: room for a few batches in flight. */
+#define UESP_SOCKBUF (4 << 20)
+/* Outbound (TUN) and inbound (sockets) get a thread each at most. */
+#define UESP_MAX_THREADS 2
 #define UESP_ACQUIRE_INTERVAL 5 /* seconds between ACQUIREs for one policy */
 #define UESP_BUF (ESP_MAX_PACKET + ESP_MAX_OVERHEAD + 64)
 
@@ -59,7 +72,8 @@ typedef struct {
 	gboolean own_udp; /* the udp fds are ours to close and poll */
 	int raw4, raw6;   /* raw ESP; -1 if unavailable */
 	int wake_fd;
-	GThread *thread;
+	GThread *threads[UESP_MAX_THREADS];
+	struct UespWorker *workers[UESP_MAX_THREADS];
 	gint stop; /* atomic */
 
 	/* main thread only */
@@ -67,7 +81,9 @@ typedef struct {
 	GPtrArray *routes; /* UespRoute */
 	gboolean rule[2];  /* [0] IPv4, [1] IPv6 */
 
-	GRWLock lock;        /* the tables below */
+	/* The tables below.  Writer-preferring, so a busy data path (read lock
+	 * held per batch, never across a poll) cannot starve SA changes. */
+	pthread_rwlock_t lock;
 	GHashTable *in_sas;  /* spi -> UespSa (owned) */
 	GPtrArray *out_sas;  /* UespSa (owned), oldest first */
 	GPtrArray *policies; /* UespPolicy (owned), by priority */
@@ -77,6 +93,24 @@ typedef struct {
 } Uesp;
 
 static const KernelOps uesp_ops;
+
+static inline void
+uesp_rdlock(Uesp *u)
+{
+	pthread_rwlock_rdlock(&u->lock);
+}
+
+static inline void
+uesp_wrlock(Uesp *u)
+{
+	pthread_rwlock_wrlock(&u->lock);
+}
+
+static inline void
+uesp_unlock(Uesp *u)
+{
+	pthread_rwlock_unlock(&u->lock);
+}
 
 static Uesp *
 uesp_from(KernelBackend *kb)
@@ -167,13 +201,13 @@ kernel_uesp_tick(KernelBackend *kb, gint64 now)
 	GHashTableIter it;
 	gpointer value;
 
-	g_rw_lock_reader_lock(&u->lock);
+	uesp_rdlock(u);
 	g_hash_table_iter_init(&it, u->in_sas);
 	while (g_hash_table_iter_next(&it, NULL, &value))
 		check_lifetimes(u, value, now);
 	for (guint i = 0; i < u->out_sas->len; i++)
 		check_lifetimes(u, g_ptr_array_index(u->out_sas, i), now);
-	g_rw_lock_reader_unlock(&u->lock);
+	uesp_unlock(u);
 }
 
 /* ---- output ----------------------------------------------------------- */
@@ -196,6 +230,14 @@ to_sockaddr(const KernelAddr *addr, guint16 port, struct sockaddr_storage *ss)
 	return sizeof(*sin6);
 }
 
+static int
+net_fd(const Uesp *u, const KernelAddr *dst, guint16 port)
+{
+	if (port != 0)
+		return dst->family == AF_INET ? u->udp4 : u->udp6;
+	return dst->family == AF_INET ? u->raw4 : u->raw6;
+}
+
 static EspDrop
 send_net(Uesp *u, const guint8 *pkt, gsize len, const KernelAddr *dst, guint16 port)
 {
@@ -207,10 +249,7 @@ send_net(Uesp *u, const guint8 *pkt, gsize len, const KernelAddr *dst, guint16 p
 		u->output(pkt, len, dst, port, u->output_data);
 		return ESP_DROP_NONE;
 	}
-	if (port != 0)
-		fd = dst->family == AF_INET ? u->udp4 : u->udp6;
-	else
-		fd = dst->family == AF_INET ? u->raw4 : u->raw6;
+	fd = net_fd(u, dst, port);
 	sl = to_sockaddr(dst, port, &ss);
 	if (fd < 0 || sendto(fd, pkt, len, MSG_DONTWAIT, (struct sockaddr *) &ss, sl) < 0)
 		return ESP_DROP_IO;
@@ -308,14 +347,33 @@ outbound_lookup(Uesp *u, const EspInner *in, EspDrop *reason)
 	return NULL;
 }
 
-static EspDrop
-outbound_sa(Uesp *u, UespSa *usa, const guint8 *pkt, gsize len, const EspInner *in)
+/* Completion of a batched send: count the packet where it ended. */
+static void
+tx_done(gpointer cookie, gsize inner_len, gboolean sent, gpointer user_data)
 {
-	guint8 out[UESP_BUF];
+	Uesp *u = user_data;
+	UespSa *usa = cookie;
+
+	if (!sent) {
+		count_drop(u, usa, ESP_DROP_IO);
+		return;
+	}
+	esp_counters_ok(&usa->esp->counters, inner_len);
+	check_lifetimes(u, usa, now_seconds());
+}
+
+/* Encrypts one packet for @usa.  Without @tx it is sent at once; with @tx
+ * it is built in the batch arena and counted when the batch is flushed
+ * (which the caller does before it drops the read lock). */
+static EspDrop
+outbound_sa(Uesp *u, UespSa *usa, const guint8 *pkt, gsize len, const EspInner *in, UespTx *tx)
+{
 	const guint8 *payload = pkt;
 	gsize payload_len = len;
 	guint8 nh = in->src.family == AF_INET ? 4 : 41;
-	gsize out_len = 0;
+	guint16 port = usa->cfg->encap ? usa->cfg->encap_dport : 0;
+	gsize out_len = 0, need;
+	guint8 *out;
 	EspDrop r;
 
 	if (usa->cfg->mode == KERNEL_MODE_TRANSPORT) {
@@ -329,42 +387,74 @@ outbound_sa(Uesp *u, UespSa *usa, const guint8 *pkt, gsize len, const EspInner *
 		payload_len = in->total_len - hl;
 		nh = in->proto;
 	}
-	r = esp_encap(usa->esp, nh, payload, payload_len, out, sizeof(out), &out_len);
+	need = esp_encap_len(usa->esp, payload_len);
+	if (tx == NULL) {
+		g_autofree guint8 *buf = g_malloc(need);
+
+		r = esp_encap(usa->esp, nh, payload, payload_len, buf, need, &out_len);
+		if (r == ESP_DROP_SEQ_OVERFLOW &&
+		    g_atomic_int_compare_and_exchange(&usa->hard_fired, 0, 1))
+			post_expire(u, usa, TRUE);
+		if (r == ESP_DROP_NONE)
+			r = send_net(u, buf, out_len, &usa->cfg->dst, port);
+		if (r == ESP_DROP_NONE)
+			tx_done(usa, len, TRUE, u);
+		return r;
+	}
+	out = uesp_tx_reserve(tx, need);
+	if (out == NULL) {
+		uesp_tx_flush(tx, tx_done, u);
+		out = uesp_tx_reserve(tx, need);
+		if (out == NULL)
+			return ESP_DROP_OVERSIZED;
+	}
+	r = esp_encap(usa->esp, nh, payload, payload_len, out, need, &out_len);
 	if (r == ESP_DROP_SEQ_OVERFLOW && g_atomic_int_compare_and_exchange(&usa->hard_fired, 0, 1))
 		post_expire(u, usa, TRUE);
 	if (r != ESP_DROP_NONE)
 		return r;
-	r = send_net(u, out, out_len, &usa->cfg->dst, usa->cfg->encap ? usa->cfg->encap_dport : 0);
-	if (r != ESP_DROP_NONE)
-		return r;
-	esp_counters_ok(&usa->esp->counters, len);
-	check_lifetimes(u, usa, now_seconds());
+	int fd = net_fd(u, &usa->cfg->dst, port);
+	if (fd < 0)
+		return ESP_DROP_IO;
+	struct sockaddr_storage ss;
+	socklen_t sl = to_sockaddr(&usa->cfg->dst, port, &ss);
+	uesp_tx_commit(tx, fd, (struct sockaddr *) &ss, sl, out_len, usa, len);
 	return ESP_DROP_NONE;
+}
+
+/* Under the read lock. */
+static EspDrop
+tun_input_locked(Uesp *u, const guint8 *pkt, gsize len, UespTx *tx)
+{
+	EspInner in;
+	EspDrop r = ESP_DROP_NONE;
+	UespSa *usa;
+
+	if (len > ESP_MAX_PACKET)
+		r = ESP_DROP_OVERSIZED;
+	else if (!esp_inner_parse(pkt, len, &in))
+		r = ESP_DROP_BAD_INNER;
+	if (r != ESP_DROP_NONE) {
+		count_drop(u, NULL, r);
+		return r;
+	}
+	usa = outbound_lookup(u, &in, &r);
+	if (usa != NULL)
+		r = outbound_sa(u, usa, pkt, in.total_len, &in, tx);
+	if (r != ESP_DROP_NONE)
+		count_drop(u, usa, r);
+	return r;
 }
 
 EspDrop
 kernel_uesp_tun_input(KernelBackend *kb, const guint8 *pkt, gsize len)
 {
 	Uesp *u = uesp_from(kb);
-	EspInner in;
-	EspDrop r = ESP_DROP_NONE;
-	UespSa *usa;
+	EspDrop r;
 
-	if (len > ESP_MAX_PACKET) {
-		count_drop(u, NULL, ESP_DROP_OVERSIZED);
-		return ESP_DROP_OVERSIZED;
-	}
-	if (!esp_inner_parse(pkt, len, &in)) {
-		count_drop(u, NULL, ESP_DROP_BAD_INNER);
-		return ESP_DROP_BAD_INNER;
-	}
-	g_rw_lock_reader_lock(&u->lock);
-	usa = outbound_lookup(u, &in, &r);
-	if (usa != NULL)
-		r = outbound_sa(u, usa, pkt, in.total_len, &in);
-	if (r != ESP_DROP_NONE)
-		count_drop(u, usa, r);
-	g_rw_lock_reader_unlock(&u->lock);
+	uesp_rdlock(u);
+	r = tun_input_locked(u, pkt, len, NULL);
+	uesp_unlock(u);
 	return r;
 }
 
@@ -442,12 +532,13 @@ transport_header(const UespSa *usa, guint8 *payload, gsize len, guint8 nh, gsize
 	return h;
 }
 
+/* @scratch holds 40 + @len octets: room to rebuild a transport-mode IP
+ * header in front of the plaintext. */
 static EspDrop
 inbound_sa(Uesp *u, UespSa *usa, const guint8 *pkt, gsize len, const KernelAddr *from,
-           guint16 from_port)
+           guint16 from_port, guint8 *scratch)
 {
-	guint8 buf[40 + UESP_BUF];
-	guint8 *plain = buf + 40;
+	guint8 *plain = scratch + 40;
 	guint8 *inner;
 	gsize plain_len = 0, inner_len;
 	guint8 nh = 0;
@@ -456,7 +547,7 @@ inbound_sa(Uesp *u, UespSa *usa, const guint8 *pkt, gsize len, const KernelAddr 
 
 	if (g_atomic_int_get(&usa->hard_fired))
 		return ESP_DROP_EXPIRED;
-	r = esp_decap(usa->esp, pkt, len, plain, UESP_BUF, &plain_len, &nh, NULL);
+	r = esp_decap(usa->esp, pkt, len, plain, len, &plain_len, &nh, NULL);
 	if (r != ESP_DROP_NONE)
 		return r;
 	if (usa->cfg->mode == KERNEL_MODE_TUNNEL) {
@@ -490,11 +581,11 @@ get_be32(const guint8 *p)
 	return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
 }
 
-EspDrop
-kernel_uesp_net_input(KernelBackend *kb, const guint8 *pkt, gsize len, const KernelAddr *from,
-                      guint16 from_port)
+/* Under the read lock; @scratch holds 40 + @len octets (inbound_sa()). */
+static EspDrop
+net_input_locked(Uesp *u, const guint8 *pkt, gsize len, const KernelAddr *from, guint16 from_port,
+                 guint8 *scratch)
 {
-	Uesp *u = uesp_from(kb);
 	UespSa *usa;
 	EspDrop r;
 	guint32 spi;
@@ -515,12 +606,25 @@ kernel_uesp_net_input(KernelBackend *kb, const guint8 *pkt, gsize len, const Ker
 		count_drop(u, NULL, r);
 		return r;
 	}
-	g_rw_lock_reader_lock(&u->lock);
 	usa = g_hash_table_lookup(u->in_sas, GUINT_TO_POINTER(spi));
-	r = usa != NULL ? inbound_sa(u, usa, pkt, len, from, from_port) : ESP_DROP_UNKNOWN_SPI;
+	r = usa != NULL ? inbound_sa(u, usa, pkt, len, from, from_port, scratch)
+	                : ESP_DROP_UNKNOWN_SPI;
 	if (r != ESP_DROP_NONE)
 		count_drop(u, usa, r);
-	g_rw_lock_reader_unlock(&u->lock);
+	return r;
+}
+
+EspDrop
+kernel_uesp_net_input(KernelBackend *kb, const guint8 *pkt, gsize len, const KernelAddr *from,
+                      guint16 from_port)
+{
+	Uesp *u = uesp_from(kb);
+	g_autofree guint8 *scratch = g_malloc(40 + MAX(len, 1));
+	EspDrop r;
+
+	uesp_rdlock(u);
+	r = net_input_locked(u, pkt, len, from, from_port, scratch);
+	uesp_unlock(u);
 	return r;
 }
 
@@ -557,57 +661,88 @@ from_sockaddr(const struct sockaddr_storage *ss, KernelAddr *addr, guint16 *port
 	}
 }
 
-/* Drains one socket; @raw4 strips the IPv4 header raw sockets deliver. */
-static void
-drain_socket(Uesp *u, int fd, gboolean is_udp, gboolean raw4, guint8 *buf)
-{
-	for (int n = 0; n < 64; n++) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		ssize_t got =
-		        recvfrom(fd, buf, UESP_BUF, MSG_DONTWAIT, (struct sockaddr *) &ss, &sl);
-		KernelAddr from;
-		guint16 port;
-		gsize off = 0;
+/* What one data-path thread owns: its share of the fds and its buffers. */
+typedef struct UespWorker {
+	Uesp *u;
+	gboolean tun;  /* reads the TUN device (outbound) */
+	gboolean net;  /* reads the ESP sockets (inbound) */
+	gboolean tick; /* runs the lifetime checks */
+	UespTx *tx;
+	UespRx *rx;
+	guint8 *buf;     /* one TUN read */
+	guint8 *scratch; /* 40 + UESP_BUF: decrypted payload */
+	gboolean is_udp;
+	gboolean raw4;
+} UespWorker;
 
-		if (got < 0)
+static void
+rx_packet(guint8 *data, gsize len, const struct sockaddr_storage *ss, gpointer user_data)
+{
+	UespWorker *w = user_data;
+	KernelAddr from;
+	guint16 port;
+	gsize off = 0;
+
+	from_sockaddr(ss, &from, &port);
+	/* Raw IPv4 sockets deliver the IP header too. */
+	if (w->raw4) {
+		if (len < 20 || (gsize) (data[0] & 0x0f) * 4 > len)
 			return;
-		from_sockaddr(&ss, &from, &port);
-		if (raw4) {
-			if (got < 20 || (gsize) (buf[0] & 0x0f) * 4 > (gsize) got)
-				continue;
-			off = (gsize) (buf[0] & 0x0f) * 4;
-		}
-		if (!is_udp)
-			port = 0;
-		kernel_uesp_net_input(&u->parent, buf + off, (gsize) got - off, &from, port);
+		off = (gsize) (data[0] & 0x0f) * 4;
 	}
+	if (!w->is_udp)
+		port = 0;
+	net_input_locked(w->u, data + off, len - off, &from, port, w->scratch);
 }
 
+/* Up to a few recvmmsg() batches from one socket, under one read lock. */
 static void
-drain_tun(Uesp *u, guint8 *buf)
+drain_socket(UespWorker *w, int fd, gboolean is_udp, gboolean raw4)
 {
-	for (int n = 0; n < 64; n++) {
-		ssize_t got = read(u->tun_fd, buf, UESP_BUF);
+	w->is_udp = is_udp;
+	w->raw4 = raw4;
+	uesp_rdlock(w->u);
+	for (int n = 0; n < 4; n++)
+		if (uesp_rx_drain(w->rx, fd, rx_packet, w) <= 0)
+			break;
+	uesp_unlock(w->u);
+}
+
+/* Up to one batch from the TUN device: each packet is encrypted straight
+ * into the send batch, which goes out with one sendmmsg() (UDP GSO runs
+ * where possible) before the read lock is dropped. */
+static void
+drain_tun(UespWorker *w)
+{
+	Uesp *u = w->u;
+
+	uesp_rdlock(u);
+	for (int n = 0; n < UESP_IO_BATCH; n++) {
+		ssize_t got = read(u->tun_fd, w->buf, UESP_BUF);
 
 		if (got <= 0)
-			return;
-		kernel_uesp_tun_input(&u->parent, buf, (gsize) got);
+			break;
+		tun_input_locked(u, w->buf, (gsize) got, w->tx);
 	}
+	uesp_tx_flush(w->tx, tx_done, u);
+	uesp_unlock(u);
 }
 
 static gpointer
 uesp_thread(gpointer data)
 {
-	Uesp *u = data;
-	g_autofree guint8 *buf = g_malloc(UESP_BUF);
+	UespWorker *w = data;
+	Uesp *u = w->u;
 	gint64 last_tick = 0;
 
 	while (!g_atomic_int_get(&u->stop)) {
 		struct pollfd p[6];
-		int fds[6] = {
-		        u->wake_fd, u->tun_fd, u->own_udp ? u->udp4 : -1, u->own_udp ? u->udp6 : -1,
-		        u->raw4,    u->raw6};
+		int fds[6] = {u->wake_fd,
+		              w->tun ? u->tun_fd : -1,
+		              w->net && u->own_udp ? u->udp4 : -1,
+		              w->net && u->own_udp ? u->udp6 : -1,
+		              w->net ? u->raw4 : -1,
+		              w->net ? u->raw6 : -1};
 		gint64 now;
 
 		for (int i = 0; i < 6; i++) {
@@ -618,15 +753,17 @@ uesp_thread(gpointer data)
 		if (poll(p, 6, 1000) < 0 && errno != EINTR)
 			break;
 		if (p[1].revents & POLLIN)
-			drain_tun(u, buf);
+			drain_tun(w);
 		if (p[2].revents & POLLIN)
-			drain_socket(u, p[2].fd, TRUE, FALSE, buf);
+			drain_socket(w, p[2].fd, TRUE, FALSE);
 		if (p[3].revents & POLLIN)
-			drain_socket(u, p[3].fd, TRUE, FALSE, buf);
+			drain_socket(w, p[3].fd, TRUE, FALSE);
 		if (p[4].revents & POLLIN)
-			drain_socket(u, p[4].fd, FALSE, TRUE, buf);
+			drain_socket(w, p[4].fd, FALSE, TRUE);
 		if (p[5].revents & POLLIN)
-			drain_socket(u, p[5].fd, FALSE, FALSE, buf);
+			drain_socket(w, p[5].fd, FALSE, FALSE);
+		if (!w->tick)
+			continue;
 		now = now_seconds();
 		if (now != last_tick) {
 			kernel_uesp_tick(&u->parent, now);
@@ -634,6 +771,38 @@ uesp_thread(gpointer data)
 		}
 	}
 	return NULL;
+}
+
+static UespWorker *
+worker_new(Uesp *u, gboolean tun, gboolean net, gboolean tick)
+{
+	UespWorker *w = g_new0(UespWorker, 1);
+
+	w->u = u;
+	w->tun = tun;
+	w->net = net;
+	w->tick = tick;
+	if (tun) {
+		w->tx = uesp_tx_new(UESP_TUN_MTU + ESP_MAX_OVERHEAD);
+		w->buf = g_malloc(UESP_BUF);
+	}
+	if (net) {
+		w->rx = uesp_rx_new();
+		w->scratch = g_malloc(40 + UESP_BUF);
+	}
+	return w;
+}
+
+static void
+worker_free(UespWorker *w)
+{
+	if (w == NULL)
+		return;
+	uesp_tx_free(w->tx);
+	uesp_rx_free(w->rx);
+	g_free(w->buf);
+	g_free(w->scratch);
+	g_free(w);
 }
 
 /* ---- routes (main thread) --------------------------------------------- */
@@ -777,7 +946,7 @@ uesp_get_spi(KernelBackend *kb, const KernelAddr *src, const KernelAddr *dst, Ke
 		            kernel_proto_name(proto));
 		return FALSE;
 	}
-	g_rw_lock_writer_lock(&u->lock);
+	uesp_wrlock(u);
 	for (;;) {
 		/* 0..0xFF are reserved by IANA and pluto keeps 0x100..0xFFF for
 		 * manual keying: start at 0x1000. */
@@ -790,7 +959,7 @@ uesp_get_spi(KernelBackend *kb, const KernelAddr *src, const KernelAddr *dst, Ke
 			break;
 		}
 	}
-	g_rw_lock_writer_unlock(&u->lock);
+	uesp_unlock(u);
 	return TRUE;
 }
 
@@ -872,11 +1041,11 @@ uesp_add_sa(KernelBackend *kb, const KernelSa *sa, GError **error)
 	usa = uesp_sa_new(sa, error);
 	if (usa == NULL)
 		return FALSE;
-	g_rw_lock_writer_lock(&u->lock);
+	uesp_wrlock(u);
 	if (find_sa(u, sa->spi, &sa->dst, NULL) != NULL ||
 	    (sa->dir == KERNEL_DIR_IN &&
 	     g_hash_table_contains(u->in_sas, GUINT_TO_POINTER(sa->spi)))) {
-		g_rw_lock_writer_unlock(&u->lock);
+		uesp_unlock(u);
 		uesp_sa_free(usa);
 		g_set_error(error, KERNEL_ERROR, KERNEL_ERROR_EXISTS, "SA %08x already installed",
 		            sa->spi);
@@ -888,7 +1057,7 @@ uesp_add_sa(KernelBackend *kb, const KernelSa *sa, GError **error)
 	} else {
 		g_ptr_array_add(u->out_sas, usa);
 	}
-	g_rw_lock_writer_unlock(&u->lock);
+	uesp_unlock(u);
 	sa_routes(u, sa, TRUE);
 	g_info("uesp: added %s SA %08x %s -> %s %s%s", kernel_dir_name(sa->dir), sa->spi,
 	       kernel_addr_to_string(&sa->src, a, sizeof(a)),
@@ -922,14 +1091,14 @@ uesp_update_sa(KernelBackend *kb, const KernelSa *sa, GError **error)
 	UespSa *old, *usa;
 	guint idx = 0;
 
-	g_rw_lock_writer_lock(&u->lock);
+	uesp_wrlock(u);
 	old = find_sa(u, sa->spi, NULL, &idx);
 	if (old == NULL && g_hash_table_contains(u->larval, GUINT_TO_POINTER(sa->spi))) {
-		g_rw_lock_writer_unlock(&u->lock);
+		uesp_unlock(u);
 		return uesp_add_sa(kb, sa, error);
 	}
 	if (old == NULL || old->cfg->dir != sa->dir) {
-		g_rw_lock_writer_unlock(&u->lock);
+		uesp_unlock(u);
 		g_set_error(error, KERNEL_ERROR, KERNEL_ERROR_NOT_FOUND, "no %s SA %08x to update",
 		            kernel_dir_name(sa->dir), sa->spi);
 		return FALSE;
@@ -938,7 +1107,7 @@ uesp_update_sa(KernelBackend *kb, const KernelSa *sa, GError **error)
 		/* A move (MOBIKE/NAT-T): keep sequence numbers, replay window
 		 * and counters; only addresses, ports, selectors and limits change. */
 		if (!sa_validate(sa, error)) {
-			g_rw_lock_writer_unlock(&u->lock);
+			uesp_unlock(u);
 			return FALSE;
 		}
 		usa = g_new0(UespSa, 1);
@@ -951,7 +1120,7 @@ uesp_update_sa(KernelBackend *kb, const KernelSa *sa, GError **error)
 	} else {
 		usa = uesp_sa_new(sa, error);
 		if (usa == NULL) {
-			g_rw_lock_writer_unlock(&u->lock);
+			uesp_unlock(u);
 			return FALSE;
 		}
 	}
@@ -960,7 +1129,7 @@ uesp_update_sa(KernelBackend *kb, const KernelSa *sa, GError **error)
 		g_hash_table_insert(u->in_sas, GUINT_TO_POINTER(sa->spi), usa);
 	else
 		g_ptr_array_insert(u->out_sas, (gint) idx, usa);
-	g_rw_lock_writer_unlock(&u->lock);
+	uesp_unlock(u);
 	sa_routes(u, old->cfg, FALSE);
 	sa_routes(u, sa, TRUE);
 	uesp_sa_free(old);
@@ -974,13 +1143,13 @@ uesp_del_sa(KernelBackend *kb, const KernelSaId *id, GError **error)
 	UespSa *usa;
 	guint idx = 0;
 
-	g_rw_lock_writer_lock(&u->lock);
+	uesp_wrlock(u);
 	usa = find_sa(u, id->spi, &id->dst, &idx);
 	if (usa != NULL)
 		remove_sa_locked(u, usa, idx);
 	else
 		g_hash_table_remove(u->larval, GUINT_TO_POINTER(id->spi));
-	g_rw_lock_writer_unlock(&u->lock);
+	uesp_unlock(u);
 	if (usa == NULL) {
 		g_set_error(error, KERNEL_ERROR, KERNEL_ERROR_NOT_FOUND, "no SA %08x", id->spi);
 		return FALSE;
@@ -1008,7 +1177,7 @@ uesp_query_sa(KernelBackend *kb, const KernelSaId *id, KernelSaStats *stats, GEr
 	UespSa *usa;
 	EspCounters c;
 
-	g_rw_lock_reader_lock(&u->lock);
+	uesp_rdlock(u);
 	usa = find_sa(u, id->spi, &id->dst, NULL);
 	if (usa != NULL) {
 		esp_counters_read(&usa->esp->counters, &c);
@@ -1018,7 +1187,7 @@ uesp_query_sa(KernelBackend *kb, const KernelSaId *id, KernelSaStats *stats, GEr
 		stats->add_time = usa->add_time;
 		stats->drops = sum_drops(&c);
 	}
-	g_rw_lock_reader_unlock(&u->lock);
+	uesp_unlock(u);
 	if (usa == NULL) {
 		g_set_error(error, KERNEL_ERROR, KERNEL_ERROR_NOT_FOUND, "no SA %08x", id->spi);
 		return FALSE;
@@ -1037,11 +1206,11 @@ kernel_uesp_get_counters(KernelBackend *kb, guint32 spi, EspCounters *out)
 		esp_counters_read(&u->global, out);
 		return TRUE;
 	}
-	g_rw_lock_reader_lock(&u->lock);
+	uesp_rdlock(u);
 	usa = find_sa(u, spi, NULL, NULL);
 	if (usa != NULL)
 		esp_counters_read(&usa->esp->counters, out);
-	g_rw_lock_reader_unlock(&u->lock);
+	uesp_unlock(u);
 	return usa != NULL;
 }
 
@@ -1089,9 +1258,9 @@ uesp_add_policy(KernelBackend *kb, const KernelPolicy *policy, GError **error)
 		            "proto: userspace backend supports ESP only");
 		return FALSE;
 	}
-	g_rw_lock_writer_lock(&u->lock);
+	uesp_wrlock(u);
 	if (policy_index(u, policy) >= 0) {
-		g_rw_lock_writer_unlock(&u->lock);
+		uesp_unlock(u);
 		g_set_error_literal(error, KERNEL_ERROR, KERNEL_ERROR_EXISTS,
 		                    "policy already installed");
 		return FALSE;
@@ -1103,7 +1272,7 @@ uesp_add_policy(KernelBackend *kb, const KernelPolicy *policy, GError **error)
 		    policy->priority)
 			break;
 	g_ptr_array_insert(u->policies, (gint) pos, up);
-	g_rw_lock_writer_unlock(&u->lock);
+	uesp_unlock(u);
 	policy_routes(u, policy, TRUE);
 	return TRUE;
 }
@@ -1115,11 +1284,11 @@ uesp_del_policy(KernelBackend *kb, const KernelPolicy *policy, GError **error)
 	UespPolicy *up = NULL;
 	gint i;
 
-	g_rw_lock_writer_lock(&u->lock);
+	uesp_wrlock(u);
 	i = policy_index(u, policy);
 	if (i >= 0)
 		up = g_ptr_array_steal_index(u->policies, (guint) i);
-	g_rw_lock_writer_unlock(&u->lock);
+	uesp_unlock(u);
 	if (up == NULL) {
 		g_set_error_literal(error, KERNEL_ERROR, KERNEL_ERROR_NOT_FOUND, "no such policy");
 		return FALSE;
@@ -1135,13 +1304,13 @@ uesp_query_policy(KernelBackend *kb, const KernelPolicy *policy, gint64 *use_tim
 	Uesp *u = uesp_from(kb);
 	gint i;
 
-	g_rw_lock_reader_lock(&u->lock);
+	uesp_rdlock(u);
 	i = policy_index(u, policy);
 	if (i >= 0)
 		*use_time = __atomic_load_n(
 		        &((UespPolicy *) g_ptr_array_index(u->policies, (guint) i))->use_time,
 		        __ATOMIC_RELAXED);
-	g_rw_lock_reader_unlock(&u->lock);
+	uesp_unlock(u);
 	if (i < 0) {
 		g_set_error_literal(error, KERNEL_ERROR, KERNEL_ERROR_NOT_FOUND, "no such policy");
 		return FALSE;
@@ -1154,12 +1323,12 @@ uesp_flush_own(KernelBackend *kb, GError **error)
 {
 	Uesp *u = uesp_from(kb);
 
-	g_rw_lock_writer_lock(&u->lock);
+	uesp_wrlock(u);
 	g_hash_table_remove_all(u->in_sas);
 	g_ptr_array_set_size(u->out_sas, 0);
 	g_ptr_array_set_size(u->policies, 0);
 	g_hash_table_remove_all(u->larval);
-	g_rw_lock_writer_unlock(&u->lock);
+	uesp_unlock(u);
 	routes_flush(u);
 	return TRUE;
 }
@@ -1179,13 +1348,18 @@ uesp_free(KernelBackend *kb)
 {
 	Uesp *u = uesp_from(kb);
 
-	if (u->thread != NULL) {
+	if (u->threads[0] != NULL) {
 		guint64 one = 1;
 
+		/* The eventfd stays readable: it wakes every thread. */
 		g_atomic_int_set(&u->stop, 1);
 		if (write(u->wake_fd, &one, sizeof(one)) < 0)
 			g_debug("uesp: wake: %s", g_strerror(errno));
-		g_thread_join(u->thread);
+	}
+	for (guint i = 0; i < UESP_MAX_THREADS; i++) {
+		if (u->threads[i] != NULL)
+			g_thread_join(u->threads[i]);
+		worker_free(u->workers[i]);
 	}
 	uesp_flush_own(kb, NULL);
 	tun_netlink_close(&u->nl);
@@ -1202,7 +1376,7 @@ uesp_free(KernelBackend *kb)
 	g_ptr_array_unref(u->out_sas);
 	g_ptr_array_unref(u->policies);
 	g_ptr_array_unref(u->routes);
-	g_rw_lock_clear(&u->lock);
+	pthread_rwlock_destroy(&u->lock);
 	g_free(u);
 }
 
@@ -1230,7 +1404,12 @@ uesp_alloc(void)
 	u->parent.ops = &uesp_ops;
 	u->tun_fd = u->udp4 = u->udp6 = u->raw4 = u->raw6 = u->wake_fd = -1;
 	u->nl.fd = -1;
-	g_rw_lock_init(&u->lock);
+	pthread_rwlockattr_t attr;
+
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&u->lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
 	u->in_sas = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, uesp_sa_free);
 	u->larval = g_hash_table_new(g_direct_hash, g_direct_equal);
 	u->out_sas = g_ptr_array_new_with_free_func(uesp_sa_free);
@@ -1269,6 +1448,11 @@ udp_socket(int family, guint16 port, GError **error)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *) &ss, to_sockaddr(&any, port, &ss)) < 0)
 		goto fail;
+	uesp_socket_set_buffers(fd, UESP_SOCKBUF);
+	/* Coalesced receives: one trip through the stack per run of packets
+	 * from a peer that sent them with GSO. */
+	if (!uesp_socket_enable_gro(fd))
+		g_debug("uesp: UDP_GRO: %s", g_strerror(errno));
 	return fd;
 fail:;
 	int e = errno;
@@ -1288,8 +1472,10 @@ raw_esp_socket(int family)
 
 	if (fd < 0)
 		g_debug("uesp: no raw ESP socket: %s", g_strerror(errno));
-	else
+	else {
 		setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
+		uesp_socket_set_buffers(fd, UESP_SOCKBUF);
+	}
 	return fd;
 }
 
@@ -1347,7 +1533,17 @@ kernel_uesp_new(const KernelConfig *cfg, GError **error)
 		uesp_free(&u->parent);
 		return NULL;
 	}
-	u->thread = g_thread_new("ikebus-uesp", uesp_thread, u);
+	/* One thread does both directions; with n_threads >= 2 outbound
+	 * (TUN -> ESP) and inbound (ESP -> TUN) run on their own threads. */
+	if (cfg->n_threads >= 2) {
+		u->workers[0] = worker_new(u, TRUE, FALSE, FALSE);
+		u->workers[1] = worker_new(u, FALSE, TRUE, TRUE);
+		u->threads[0] = g_thread_new("ikebus-uesp-out", uesp_thread, u->workers[0]);
+		u->threads[1] = g_thread_new("ikebus-uesp-in", uesp_thread, u->workers[1]);
+	} else {
+		u->workers[0] = worker_new(u, TRUE, TRUE, TRUE);
+		u->threads[0] = g_thread_new("ikebus-uesp", uesp_thread, u->workers[0]);
+	}
 	g_info("uesp: userspace ESP on %s, ESP-in-UDP port %u", u->tun_name, cfg->encap_port);
 	return &u->parent;
 }

@@ -2,7 +2,9 @@
 /*
  * udp-blast: a UDP load generator and sink for the userspace ESP benchmark.
  *   udp-blast recv PORT SECONDS            counts what arrives, prints totals
- *   udp-blast send SRC DST PORT SECONDS SIZE   sends SIZE-octet datagrams flat out
+ *   udp-blast send SRC DST PORT SECONDS SIZE [RATE]
+ *                                          sends SIZE-octet datagrams flat out,
+ *                                          or paced at RATE packets/s
  * Output is one line of key=value pairs.
  */
 #include <arpa/inet.h>
@@ -54,8 +56,17 @@ do_recv(int port, int seconds)
 	return 0;
 }
 
+static void
+sleep_until(gint64 when)
+{
+	gint64 now = g_get_monotonic_time();
+
+	if (when > now)
+		g_usleep((gulong) (when - now));
+}
+
 static int
-do_send(const char *src, const char *dst, int port, int seconds, int size)
+do_send(const char *src, const char *dst, int port, int seconds, int size, double rate)
 {
 	struct sockaddr_in from = {.sin_family = AF_INET};
 	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((guint16) port)};
@@ -73,7 +84,11 @@ do_send(const char *src, const char *dst, int port, int seconds, int size)
 	}
 	memset(buf, 0x5a, sizeof(buf));
 	while (g_get_monotonic_time() < end) {
-		for (int i = 0; i < 64; i++) {
+		/* Paced: bursts of 16 on a fixed schedule, so a late wakeup is
+		 * caught up rather than lost. */
+		if (rate > 0)
+			sleep_until(start + (gint64) ((double) (sent + failed) / rate * G_USEC_PER_SEC));
+		for (int i = 0; i < (rate > 0 ? 16 : 64); i++) {
 			if (send(fd, buf, (size_t) size, 0) < 0) {
 				failed++;
 				if (errno == ENOBUFS || errno == EAGAIN)
@@ -95,8 +110,10 @@ main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "recv") == 0)
 		return do_recv(atoi(argv[2]), atoi(argv[3]));
-	if (argc == 7 && strcmp(argv[1], "send") == 0)
-		return do_send(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
-	fprintf(stderr, "usage: udp-blast recv PORT SECONDS | send SRC DST PORT SECONDS SIZE\n");
+	if ((argc == 7 || argc == 8) && strcmp(argv[1], "send") == 0)
+		return do_send(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), atoi(argv[6]),
+		               argc == 8 ? g_ascii_strtod(argv[7], NULL) : 0);
+	fprintf(stderr,
+	        "usage: udp-blast recv PORT SECONDS | send SRC DST PORT SECONDS SIZE [RATE]\n");
 	return 2;
 }
