@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Engine internals shared by engine/ and engine/exchange/.  Not for bus/.
+ *
+ * Ownership: the Engine owns its connections (EngineConn), IKE SAs and Child
+ * SAs.  An IkeSa owns its tasks and its Child SAs' list (the ChildSa structs
+ * are owned by the engine's child table).  A dead SA is removed from every
+ * table at once and freed from an idle callback, so callers up the stack
+ * never touch freed memory.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "ke.h"
+#include "keymat.h"
+#include "sk.h"
+#include "engine.h"
+#include "ike.h"
+#include "kernel.h"
+#include "net.h"
+
+G_BEGIN_DECLS
+
+typedef struct IkeSa IkeSa;
+typedef struct ChildSa ChildSa;
+typedef struct Task Task;
+typedef struct EngineConn EngineConn;
+typedef struct EngineRequest EngineRequest;
+typedef struct FragBuf FragBuf;
+
+/* ---- proposals (proposal.c) ------------------------------------------- */
+
+#define PROP_MAX_IDS 12
+
+/* One proposal as we offer or accept it: lists of acceptable transform
+ * ids per type, in preference order.  encr_bits[i] goes with encr[i]. */
+typedef struct {
+	guint8 protocol; /* IKE_PROTO_IKE or IKE_PROTO_ESP */
+	guint16 encr[PROP_MAX_IDS];
+	guint16 encr_bits[PROP_MAX_IDS];
+	guint n_encr;
+	guint16 prf[PROP_MAX_IDS];
+	guint n_prf;
+	guint16 integ[PROP_MAX_IDS];
+	guint n_integ;
+	guint16 ke[PROP_MAX_IDS];
+	guint n_ke;
+	guint16 esn[2];
+	guint n_esn;
+} PropSpec;
+
+/* What was agreed. */
+typedef struct {
+	guint8 protocol;
+	guint8 number; /* the peer's proposal number */
+	guint16 encr;
+	guint16 encr_bits;
+	guint16 prf;   /* IKE only */
+	guint16 integ; /* 0 = none (AEAD) */
+	guint16 ke;    /* 0 = none */
+	gboolean esn;
+} PropChoice;
+
+/* Parses "aes_gcm256-sha2_256-curve25519,aes256-sha2_256;modp2048" for
+ * @protocol into an owned GArray of PropSpec; NULL/empty @text = defaults.
+ * FALSE with ENGINE_ERROR_INVALID_ARGUMENT naming the bad token. */
+GArray *proposal_parse(const char *text, guint8 protocol, GError **error);
+/* Drops ESP algorithms @caps lacks (when it lists any). */
+void proposal_filter_caps(GArray *specs, const KernelCaps *caps);
+/* Adds our proposals to an SA payload; @spi may be NULL.  @with_ke FALSE
+ * leaves the KE transforms out (ESP in IKE_AUTH, §1.2). */
+void proposal_add_to_sa(IkePayload *sa, const GArray *specs, const guint8 *spi, gsize spi_len,
+                        gboolean with_ke);
+/* Sets the KE list of every spec to @groups (n = 0 clears it). */
+void proposal_set_ke(GArray *specs, const guint16 *groups, guint n);
+/* Responder: picks one of the peer's proposals (@sa); prefers KE group
+ * @ke_hint when acceptable.  FALSE if none is acceptable. */
+gboolean proposal_select(const GArray *ours, const IkePayload *sa, guint16 ke_hint,
+                         PropChoice *out, const IkeProposal **peer_prop);
+/* Initiator: checks the responder's single proposal against ours. */
+gboolean proposal_accept_reply(const GArray *ours, const IkePayload *sa, PropChoice *out,
+                               const IkeProposal **peer_prop, GError **error);
+/* Adds the chosen proposal as the single proposal of a reply SA payload. */
+void proposal_add_choice(IkePayload *sa, const PropChoice *choice, const guint8 *spi,
+                         gsize spi_len);
+/* First KE group of the first spec that has one, 0 if none. */
+guint16 proposal_first_ke(const GArray *specs);
+/* TRUE if @group appears in any spec. */
+gboolean proposal_has_ke(const GArray *specs, guint16 group);
+/* "AES_GCM_16_256-PRF_HMAC_SHA2_256-CURVE25519" style; owned. */
+char *proposal_choice_to_string(const PropChoice *c);
+
+/* ---- traffic selectors (ts.c) ----------------------------------------- */
+
+/* Selectors of one end of @conn (subnets or the host, with protoport);
+ * owned GArray of KernelTs.  @host_override replaces the end's host. */
+GArray *ts_from_end(const IkebusEnd *end, const KernelAddr *host_addr, GError **error);
+/* Adds @ts to a TSi/TSr payload. */
+void ts_add_to_payload(IkePayload *p, const GArray *ts);
+/* Owned GArray of KernelTs from a TS payload (unknown types skipped). */
+GArray *ts_from_payload(const IkePayload *p);
+/* Intersection of @ours and @theirs (every pair); owned, possibly empty. */
+GArray *ts_narrow(const GArray *ours, const GArray *theirs);
+/* TRUE if every selector of @sub lies inside some selector of @super. */
+gboolean ts_subset(const GArray *sub, const GArray *super);
+/* "198.51.100.1/32,..." (or ranges); owned. */
+char *ts_array_to_string(const GArray *ts);
+/* whack form for the established line: "198.51.100.1-198.51.100.1:0-65535 0". */
+char *ts_array_to_whack(const GArray *ts);
+
+/* ---- identities (id.c) ------------------------------------------------ */
+
+typedef struct {
+	guint8 type;  /* IkeIdType */
+	GBytes *data; /* ID data as the payload carries it */
+} EngineId;
+
+/* From --id text ("192.0.2.1", "@fqdn", "user@fqdn", "%any").  "%any"
+ * gives type 0.  FALSE with INVALID_ARGUMENT for unsupported forms. */
+gboolean engine_id_from_text(const char *text, EngineId *out, GError **error);
+/* From an IDi/IDr payload. */
+void engine_id_from_payload(const IkePayload *p, EngineId *out);
+/* Canonical --id text ("@fqdn"); owned. */
+char *engine_id_to_text(const EngineId *id);
+/* TRUE when @want (type 0 = any) accepts @got. */
+gboolean engine_id_match(const EngineId *want, const EngineId *got);
+void engine_id_clear(EngineId *id);
+/* ID payload body (type, reserved, data) for the AUTH computation; owned. */
+GBytes *engine_id_body(const EngineId *id);
+/* Human name of the type for logs ("FQDN", "IPV4_ADDR"). */
+const char *engine_id_type_name(const EngineId *id);
+
+/* ---- connections ------------------------------------------------------ */
+
+struct EngineConn {
+	gint ref;
+	IkebusConnection *cfg;
+	gboolean deleted;
+	guint32 reqid;  /* for Child SAs of this connection */
+	guint attempts; /* keying attempts of the current initiation */
+};
+
+EngineConn *engine_conn_ref(EngineConn *c);
+void engine_conn_unref(EngineConn *c);
+/* Which end of @c is ours: FALSE if neither host is local.  *@local_is_left
+ * receives the answer. */
+gboolean engine_conn_orient(Engine *engine, const EngineConn *c, gboolean *local_is_left);
+const IkebusEnd *engine_conn_local_end(const EngineConn *c, gboolean local_is_left);
+const IkebusEnd *engine_conn_remote_end(const EngineConn *c, gboolean local_is_left);
+/* TRUE when connection key @key was given. */
+gboolean engine_conn_key_given(const IkebusConnection *cfg, const char *key);
+/* Tunnel unless "tunnel" was given as false. */
+KernelMode engine_conn_mode(const IkebusConnection *cfg);
+/* An end's id text: the id, else the host address. */
+const char *engine_end_id_text(const IkebusEnd *end);
+
+/* ---- requests (initiate with progress) -------------------------------- */
+
+struct EngineRequest {
+	gint ref;
+	EngineProgressFunc progress;
+	EngineDoneFunc done;
+	gpointer user_data;
+	GDestroyNotify destroy;
+	gboolean finished;
+};
+
+EngineRequest *engine_request_ref(EngineRequest *r);
+void engine_request_unref(EngineRequest *r);
+void engine_request_line(EngineRequest *r, EngineStatus code, const char *line);
+/* Calls done once; later calls do nothing. */
+void engine_request_finish(EngineRequest *r, EngineStatus status);
+
+/* ---- tasks (task.c) --------------------------------------------------- */
+
+typedef enum {
+	TASK_OK,     /* build: request/response ready; process: exchange finished */
+	TASK_ASYNC,  /* waiting for the crypto worker; the step is called again */
+	TASK_RETRY,  /* process (initiator): send the request again, same msgid */
+	TASK_FAILED, /* the task failed; the IKE SA decides what happens */
+	TASK_SKIP,   /* build (initiator): nothing to do any more, drop the task */
+} TaskResult;
+
+typedef struct {
+	const char *name;
+	guint8 exchange; /* IkeExchangeType */
+	/* initiator */
+	TaskResult (*build_request)(Task *task, IkeSa *sa, GPtrArray *payloads);
+	TaskResult (*process_response)(Task *task, IkeSa *sa, IkeMessage *msg);
+	/* responder */
+	TaskResult (*process_request)(Task *task, IkeSa *sa, IkeMessage *msg);
+	TaskResult (*build_response)(Task *task, IkeSa *sa, GPtrArray *payloads);
+	/* the task is dropped without finishing (SA deleted, timeout) */
+	void (*abort)(Task *task, IkeSa *sa, EngineStatus why);
+	void (*free)(Task *task);
+} TaskOps;
+
+struct Task {
+	const TaskOps *ops;
+	gboolean initiator;
+	/* Set by a step: the status the IKE SA reports when the task fails,
+	 * and whether the SA must die after the response goes out. */
+	EngineStatus fail_status;
+	gboolean delete_sa_after;
+};
+
+void task_free(Task *task);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Task, task_free)
+
+/* Constructors of the exchange tasks (engine/exchange/). */
+Task *task_sa_init_new(gboolean initiator);
+Task *task_auth_new(gboolean initiator);
+Task *task_delete_ike_new(gboolean initiator);
+Task *task_delete_child_new(ChildSa *child);
+Task *task_informational_new(gboolean initiator); /* liveness / responder */
+Task *task_child_create_responder_new(void);
+/* Rekeys Child SA @child (CREATE_CHILD_SA with REKEY_SA, §1.3.3). */
+Task *task_child_rekey_new(ChildSa *child);
+
+/* ---- IKE SA (ike-sa.c) ------------------------------------------------ */
+
+typedef enum {
+	IKE_SA_STATE_NEW,
+	IKE_SA_STATE_INIT_I,   /* IKE_SA_INIT request sent */
+	IKE_SA_STATE_INIT_R,   /* IKE_SA_INIT answered, waiting for IKE_AUTH */
+	IKE_SA_STATE_AUTH_I,   /* IKE_AUTH request sent */
+	IKE_SA_STATE_ESTABLISHED,
+	IKE_SA_STATE_DELETING, /* Delete sent */
+	IKE_SA_STATE_DEAD,
+} IkeSaState;
+#define IKE_SA_N_STATES 7
+
+/* A message as sent: one datagram, or several SKF fragments (RFC 7383). */
+typedef struct {
+	GPtrArray *datagrams; /* GBytes *, owned */
+	guint32 msgid;
+	gboolean valid;
+} SentMessage;
+
+struct IkeSa {
+	Engine *engine;
+	guint serial;
+	EngineConn *conn; /* ref; NULL for a responder before a match */
+	gboolean local_is_left;
+	IkeSaState state;
+	gboolean initiator; /* original initiator (§2.2) */
+
+	guint64 spi_i;
+	guint64 spi_r;
+	NetEndpoint local;
+	NetEndpoint remote;
+	gboolean natt;       /* IKE on the NAT-T port with the marker */
+	gboolean nat_local;  /* we are behind a NAT (NAT-D mismatch for us) */
+	gboolean nat_remote; /* the peer is */
+	gboolean force_encap;
+
+	/* negotiation */
+	GArray *ike_props;  /* PropSpec we offer/accept */
+	PropChoice ike;     /* agreed */
+	CryptoIkeSuite suite;
+	guint16 ke_group;   /* group of our KE */
+	CryptoKe *ke;       /* our key pair (owned, not while a worker has it) */
+	GBytes *ni;
+	GBytes *nr;
+	GBytes *peer_ke;
+	IkebusSecbuf *g_ir;
+	GBytes *cookie;     /* from the responder (initiator side) */
+	GBytes *init_request;  /* IKE_SA_INIT request as on the wire */
+	GBytes *init_response; /* IKE_SA_INIT response as on the wire */
+	gboolean peer_frag;    /* IKEV2_FRAGMENTATION_SUPPORTED seen */
+	FragBuf *frag;         /* fragments of a message being received */
+
+	CryptoIkeKeys keys;
+	CryptoSk *sk_out; /* protects what we send */
+	CryptoSk *sk_in;
+
+	EngineId local_id;
+	EngineId remote_id;
+
+	/* message IDs, window 1 (§2.3) */
+	guint32 next_msgid;      /* of our next request */
+	guint32 peer_next_msgid; /* the peer's next request */
+	SentMessage request;     /* outstanding request, for retransmission */
+	SentMessage response;    /* last response, for retransmitted requests */
+	gboolean response_natt;
+	guint retransmits;       /* of the outstanding request */
+	guint retransmit_timer;
+	guint keepalive_timer;
+	guint liveness_timer;
+	guint setup_timer; /* responder: half-open SAs die when IKE_AUTH never comes */
+	gint64 last_in; /* monotonic µs of the last authentic message */
+
+	/* tasks */
+	GQueue *queue;      /* Task *, owned, waiting */
+	Task *active;       /* our request in flight (owned) */
+	IkeMessage *active_msg; /* response being processed across ASYNC (owned) */
+	Task *responding;   /* responder task of a peer request (owned) */
+	IkeMessage *responding_msg; /* the request it works on (owned) */
+	gboolean worker_busy;
+	guint8 building;    /* 1: active task is in build_request, 2: process */
+
+	GPtrArray *children; /* ChildSa *, borrowed (engine owns) */
+	EngineRequest *request_cb; /* initiate() caller, or NULL */
+	EngineStatus child_status; /* result of the first Child SA */
+
+	gint64 created;
+	gint64 established;
+	guint64 messages_in;
+	guint64 messages_out;
+	guint64 total_retransmits;
+};
+
+IkeSa *ike_sa_new(Engine *engine, EngineConn *conn, gboolean initiator);
+/* The one state transition function (STYLE.md habit 5). */
+void ike_sa_set_state(IkeSa *sa, IkeSaState state);
+const char *ike_sa_state_name(IkeSaState state);
+/* Our SPI and the peer's. */
+guint64 ike_sa_local_spi(const IkeSa *sa);
+/* Records the peer's SPI (responder SPI learnt by the initiator). */
+void ike_sa_set_spi_r(IkeSa *sa, guint64 spi_r);
+/* Queues @task (owned) and runs the queue. */
+void ike_sa_queue_task(IkeSa *sa, Task *task);
+/* Starts the next queued task if nothing is in flight. */
+void ike_sa_run(IkeSa *sa);
+/* Called by a worker completion: continue the step that returned ASYNC. */
+void ike_sa_resume(IkeSa *sa);
+/* A message for this SA arrived (header checked, not yet decrypted). */
+void ike_sa_receive(IkeSa *sa, const NetPacket *pkt, GBytes *bytes);
+/* Removes the SA (and its Child SAs' kernel state) now, without messages.
+ * @status is reported to a pending initiate request. */
+void ike_sa_destroy(IkeSa *sa, EngineStatus status);
+/* Starts a Delete exchange for the SA (or destroys it if not established). */
+void ike_sa_delete(IkeSa *sa);
+/* SK keys and protectors from g_ir and the nonces (main thread). */
+gboolean ike_sa_derive_keys(IkeSa *sa, GError **error);
+/* Logging with the SA prefix; lines also go to the initiate caller. */
+void ike_sa_log(IkeSa *sa, GLogLevelFlags level, EngineStatus code, const char *fmt, ...)
+	G_GNUC_PRINTF(4, 5);
+/* Moves IKE to the NAT-T port (§2.23). */
+void ike_sa_float(IkeSa *sa);
+/* Connection name, "-" if none yet. */
+const char *ike_sa_conn_name(const IkeSa *sa);
+/* Sends an unprotected notify (e.g. an IKE_SA_INIT error) outside any SA. */
+void engine_send_unprotected_notify(Engine *engine, const NetPacket *pkt,
+                                    const IkeHeader *hdr, guint16 notify_type, GBytes *data);
+
+/* ---- fragmentation (frag.c) ------------------------------------------- */
+
+typedef enum {
+	FRAG_COMPLETE, /* the inner chain is attached to the message */
+	FRAG_MORE,     /* kept; waiting for the other fragments */
+	FRAG_FAILED,
+} FragResult;
+
+/* Protected SKF datagrams (GBytes *) for the inner chain @plain, each at
+ * most @max_msg octets of IKE message. */
+GPtrArray *frag_encode(IkeSa *sa, guint8 exchange, gboolean response, guint32 msgid,
+                       const guint8 *plain, gsize plain_len, guint8 first_type, gsize max_msg,
+                       GError **error);
+/* Checks and decrypts the fragment @skf of @msg and adds it to the SA's
+ * collection; when complete, the whole inner chain goes to @msg. */
+FragResult frag_collect(IkeSa *sa, IkeMessage *msg, const IkePayload *skf, GError **error);
+void frag_buf_free(FragBuf *fb);
+
+/* ---- Child SA (child-sa.c) -------------------------------------------- */
+
+typedef enum {
+	CHILD_SA_STATE_LARVAL,    /* SPI allocated, negotiating */
+	CHILD_SA_STATE_INSTALLED, /* both SAs and policies in the kernel */
+	CHILD_SA_STATE_DELETING,  /* Delete sent */
+	CHILD_SA_STATE_DEAD,
+} ChildSaState;
+#define CHILD_SA_N_STATES 4
+
+struct ChildSa {
+	Engine *engine;
+	guint serial;
+	IkeSa *ike; /* parent, borrowed; NULL once detached */
+	EngineConn *conn; /* ref */
+	ChildSaState state;
+	guint32 spi_in;
+	guint32 spi_out;
+	guint32 reqid;
+	KernelMode mode;
+	gboolean encap;
+	PropChoice esp;
+	GArray *props;     /* PropSpec offered (initiator) */
+	GArray *ts_local;  /* KernelTs */
+	GArray *ts_remote; /* KernelTs */
+	gboolean sa_in_installed;
+	gboolean sa_out_installed;
+	gboolean policies_installed;
+	gint64 established;
+	/* The exchange that made it: its initiator takes the i->r keys; a
+	 * CREATE_CHILD_SA brings its own nonces and, with PFS, g^ir (§2.17).
+	 * NULL nonces: the IKE SA's (the Child SA of IKE_AUTH). */
+	gboolean initiator;
+	GBytes *ni;
+	GBytes *nr;
+	IkebusSecbuf *g_ir;
+	guint rekeys_serial; /* the Child SA this one replaces, 0 = none */
+	gboolean rekey_started;
+};
+
+ChildSa *child_sa_new(IkeSa *ike);
+void child_sa_set_state(ChildSa *child, ChildSaState state);
+const char *child_sa_state_name(ChildSaState state);
+/* Allocates the inbound SPI from the kernel. */
+gboolean child_sa_alloc_spi(ChildSa *child, GError **error);
+/* Derives KEYMAT and installs both SAs and the policies. */
+gboolean child_sa_install(ChildSa *child, GError **error);
+/* Removes kernel state and the SA (no message). */
+void child_sa_destroy(ChildSa *child);
+/* Sets the TS and mode from the connection (initiator proposal). */
+gboolean child_sa_setup_from_conn(ChildSa *child, GError **error);
+/* The whack "established Child SA" line. */
+char *child_sa_describe(const ChildSa *child);
+ChildSa *engine_find_child_by_spi_out(IkeSa *sa, guint32 spi_out);
+ChildSa *engine_find_child_by_spi_in(IkeSa *sa, guint32 spi_in);
+
+/* ---- crypto worker (worker.c) ----------------------------------------- */
+
+/* A key exchange job: generates a key pair for @group unless @ke is set,
+ * then derives g_ir when @peer_public is set.  Runs on the pool. */
+typedef struct {
+	const CryptoKeGroup *group;
+	CryptoKe *ke;
+	GBytes *peer_public;
+	IkebusSecbuf *g_ir;
+	GError *error;
+} KeJob;
+
+typedef void (*KeJobDone)(IkeSa *sa, KeJob *job);
+/* Runs @job on the pool; @done runs on the engine context if SA #serial
+ * still exists (then ike_sa_resume() follows).  Takes ownership of @job. */
+void engine_worker_submit(Engine *engine, IkeSa *sa, KeJob *job, KeJobDone done);
+void ke_job_free(KeJob *job);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KeJob, ke_job_free)
+/* Pool and token set-up / tear-down (engine.c calls these). */
+void engine_worker_init(Engine *engine);
+void engine_worker_shutdown(Engine *engine);
+
+/* ---- the engine ------------------------------------------------------- */
+
+struct Engine {
+	GMainContext *context;
+	KernelBackend *kernel;
+	KernelCaps caps;
+	EngineSecrets secrets;
+	NetIo *net;
+	EngineTimings timings;
+	GHashTable *connections;   /* name -> EngineConn* (ref) */
+	GHashTable *ike_by_serial; /* guint -> IkeSa* (owned) */
+	GHashTable *ike_by_spi;    /* our SPI (guint64*) -> IkeSa* */
+	GHashTable *half_open;     /* "spi_i/remote" -> IkeSa* (responder) */
+	GHashTable *child_by_serial; /* guint -> ChildSa* (owned) */
+	GPtrArray *graveyard;      /* dead IkeSa/ChildSa, freed on idle */
+	guint reaper;
+	guint next_serial;
+	guint32 next_reqid;
+	GThreadPool *pool;
+	struct EngineToken *token; /* lets worker completions see a freed engine */
+	GArray *observers; /* EngineObserver */
+	guint next_observer;
+	EngineCounters counters;
+	gboolean shutting_down;
+	gboolean leave_state; /* engine_free keeps kernel state (--leave-state) */
+};
+
+void engine_notify(Engine *engine, EngineSaEvent ev, EngineSaKind kind, guint serial);
+guint engine_next_serial(Engine *engine);
+void engine_bury(Engine *engine, gpointer sa, gboolean is_child);
+/* Key for the half-open table; owned. */
+char *engine_half_open_key(guint64 spi_i, const NetEndpoint *remote);
+/* Finds the connection for a responder: by addresses, then (after IKE_AUTH)
+ * by IDs.  @peer_id NULL: addresses only. Borrowed or NULL. */
+EngineConn *engine_find_responder_conn(Engine *engine, const NetEndpoint *local,
+                                       const NetEndpoint *remote, const EngineId *peer_id,
+                                       const EngineId *our_id_hint, gboolean *local_is_left);
+/* Starts a new keying attempt for @conn (used by initiate and retries). */
+IkeSa *engine_start_ike_sa(Engine *engine, EngineConn *conn, gboolean local_is_left,
+                           const NetEndpoint *remote, EngineRequest *req);
+/* Sends an IKE message; @natt adds the marker. */
+gboolean engine_send(Engine *engine, const NetEndpoint *local, const NetEndpoint *remote,
+                     const guint8 *data, gsize len, gboolean natt);
+/* Timers on the engine's context; remove sets *@id to 0. */
+guint engine_timer_add(Engine *engine, guint ms, GSourceFunc func, gpointer data);
+void engine_timer_remove(Engine *engine, guint *id);
+/* Frees an SA taken from the graveyard. */
+void ike_sa_free(IkeSa *sa);
+void child_sa_free(ChildSa *child);
+/* NAT_DETECTION hash: SHA-1(SPIi | SPIr | IP | port), 20 octets. */
+void engine_nat_hash(guint64 spi_i, guint64 spi_r, const NetEndpoint *ep, guint8 out[20]);
+
+G_END_DECLS

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The IKEv2 engine: connections, IKE and Child SA tables, exchanges,
+ * retransmissions, kernel installation.  This is what bus/ calls.
+ *
+ * One Engine per daemon (tests make two).  It runs on the GMainContext given
+ * to engine_new(); every function here must be called from that context's
+ * thread.  Crypto (key exchange) runs on a worker pool and posts its results
+ * back to that context.
+ *
+ * Status codes (EngineStatus) are the u results of the D-Bus methods and
+ * the codes of Progress lines (dbus/org.ikebus.ike1.Manager.xml), which
+ * follow whack's exit statuses in spirit.
+ *
+ * Errors: ENGINE_ERROR, codes named like the org.ikebus.ike1.Error names
+ * so that bus/errors.c maps them one to one.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "config/connection.h"
+#include "kernel.h"
+#include "net.h"
+#include "secbuf.h"
+
+G_BEGIN_DECLS
+
+#define ENGINE_ERROR (engine_error_quark())
+GQuark engine_error_quark(void);
+
+typedef enum {
+	ENGINE_ERROR_FAILED,
+	ENGINE_ERROR_NOT_FOUND,
+	ENGINE_ERROR_ALREADY_EXISTS,
+	ENGINE_ERROR_INVALID_ARGUMENT,
+	ENGINE_ERROR_NOT_SUPPORTED,
+} EngineError;
+
+/* Results of initiate/terminate and codes of progress lines. */
+typedef enum {
+	ENGINE_STATUS_OK = 0,
+	ENGINE_STATUS_NOT_ORIENTED = 10,  /* no local interface matches either end */
+	ENGINE_STATUS_NOT_LISTENING = 11, /* no IKE socket */
+	ENGINE_STATUS_NO_CREDENTIAL = 12, /* no PSK for the IDs */
+	ENGINE_STATUS_NO_ANSWER = 20,     /* retransmission limit reached */
+	ENGINE_STATUS_PEER_ERROR = 21,    /* the peer refused with an error notify */
+	ENGINE_STATUS_AUTH_FAILED = 22,
+	ENGINE_STATUS_NO_PROPOSAL = 23,   /* no common algorithms or traffic selectors */
+	ENGINE_STATUS_KERNEL_FAILED = 24,
+	ENGINE_STATUS_SUPERSEDED = 25,    /* connection deleted/replaced/downed meanwhile */
+	ENGINE_STATUS_NOTHING_TO_DO = 26,
+	ENGINE_STATUS_NOT_SUPPORTED = 27,
+} EngineStatus;
+
+typedef struct Engine Engine;
+
+/* ---- secrets ---------------------------------------------------------- */
+
+/* The PSK for (@local_id, @remote_id), IDs in --id text form ("192.0.2.1",
+ * "@east.example", "user@example.com"); @remote_id may be "%any" when the
+ * peer is not known yet.  Owned result, NULL when there is none.  Called on
+ * the engine's thread; must not block for long. */
+typedef IkebusSecbuf *(*EnginePskLookupFunc)(const char *local_id, const char *remote_id,
+                                             gpointer user_data);
+
+typedef struct {
+	EnginePskLookupFunc lookup_psk;
+	gpointer user_data;
+} EngineSecrets;
+
+/* ---- timings (tests shorten them) -------------------------------------- */
+
+typedef struct {
+	guint retransmit_base_ms;  /* first timeout, doubled each time (500) */
+	guint retransmit_cap_ms;   /* largest timeout (8000) */
+	guint retransmit_tries;    /* retransmissions before giving up (6) */
+	guint keepalive_seconds;   /* NAT-T keepalive interval (20) */
+	guint worker_threads;      /* crypto pool size (0 = number of CPUs) */
+	guint fragment_size;       /* largest IKE message before RFC 7383
+	                            * fragmentation (0 = 1232) */
+} EngineTimings;
+
+/* ---- life cycle -------------------------------------------------------- */
+
+/* Owned engine on @context (NULL = default).  Borrows @kernel (outlives the
+ * engine) and copies @secrets; takes ownership of @net (made with
+ * net_io_new() from the listen configuration, or net_io_new_detached() in
+ * tests) and installs its receive handlers.  @timings may be NULL. */
+Engine *engine_new(GMainContext *context, KernelBackend *kernel, const EngineSecrets *secrets,
+                   NetIo *net, const EngineTimings *timings);
+/* Deletes every SA (kernel state removed, no messages sent) and frees. */
+void engine_free(Engine *engine);
+/* Sends Delete for every established IKE SA, then removes all state. */
+void engine_shutdown(Engine *engine);
+/* With @leave_state, engine_free() keeps the installed SAs and policies in
+ * the kernel (whack --shutdown --leave-state); nothing is sent either. */
+void engine_set_leave_state(Engine *engine, gboolean leave_state);
+
+/* ---- connections ------------------------------------------------------- */
+
+/* Takes ownership of @conn.  With @replace, an existing connection of that
+ * name loses its SAs first and is replaced; else ALREADY_EXISTS. */
+gboolean engine_add_connection(Engine *engine, IkebusConnection *conn, gboolean replace,
+                               GError **error);
+/* Deletes the connection and its SAs (Delete sent to the peer); NOT_FOUND. */
+gboolean engine_delete_connection(Engine *engine, const char *name, GError **error);
+/* Borrowed, or NULL. */
+const IkebusConnection *engine_get_connection(Engine *engine, const char *name);
+/* Owned array of borrowed names, sorted. */
+GPtrArray *engine_list_connections(Engine *engine);
+
+/* ---- actions ----------------------------------------------------------- */
+
+/* One whack-like line ("#1: sent IKE_SA_INIT request to ..."); @code is 0 for
+ * informational lines, else the EngineStatus the line explains. */
+typedef void (*EngineProgressFunc)(EngineStatus code, const char *line, gpointer user_data);
+/* Called exactly once when the operation ends (after its last line). */
+typedef void (*EngineDoneFunc)(EngineStatus status, gpointer user_data);
+
+/* Starts an IKE SA (with its first Child SA unless the connection has none)
+ * for connection @name.  @remote_host overrides the peer address (for %any
+ * templates).  FALSE with NOT_FOUND / INVALID_ARGUMENT when nothing starts;
+ * else @done will be called, @destroy(@user_data) after it. */
+gboolean engine_initiate(Engine *engine, const char *name, const char *remote_host,
+                         EngineProgressFunc progress, EngineDoneFunc done, gpointer user_data,
+                         GDestroyNotify destroy, GError **error);
+/* Deletes every IKE SA (and so every Child SA) of @name, telling the peer.
+ * Returns the number of IKE SAs deleted; NOT_FOUND for no connection. */
+gint engine_terminate(Engine *engine, const char *name, GError **error);
+/* Deletes IKE SA #@serial (with its Child SAs), telling the peer. */
+gboolean engine_delete_ike_sa(Engine *engine, guint serial, GError **error);
+/* Deletes Child SA #@serial, telling the peer. */
+gboolean engine_delete_child_sa(Engine *engine, guint serial, GError **error);
+
+/* Rekeys Child SA #@serial (CREATE_CHILD_SA with REKEY_SA; the old SA is
+ * deleted once the new one is installed).  NOT_FOUND; FAILED when it is not
+ * installed. */
+gboolean engine_rekey_child_sa(Engine *engine, guint serial, GError **error);
+
+/* ---- status ------------------------------------------------------------ */
+
+typedef struct {
+	guint serial;
+	char *connection;
+	char *state; /* "IKE_SA_INIT_I", "ESTABLISHED", ... */
+	gboolean initiator;
+	guint64 spi_i;
+	guint64 spi_r;
+	char *local_host; /* address */
+	guint16 local_port;
+	char *remote_host;
+	guint16 remote_port;
+	gboolean nat_detected;
+	char *local_id;
+	char *remote_id;
+	char *algorithms; /* "ENCR_AES_GCM_16_256-PRF_HMAC_SHA2_256-CURVE25519" */
+	gint64 created;     /* wall clock seconds */
+	gint64 established; /* 0 = not yet */
+	guint n_children;
+	guint64 messages_in;
+	guint64 messages_out;
+	guint64 retransmits;
+} EngineIkeSaInfo;
+
+typedef struct {
+	guint serial;
+	guint ike_serial;
+	char *connection;
+	char *state; /* "LARVAL", "INSTALLED", ... */
+	guint32 spi_in;
+	guint32 spi_out;
+	char *mode;       /* "tunnel" or "transport" */
+	gboolean encap;   /* ESP in UDP */
+	char *algorithms; /* "AES_GCM_16_256-NONE" */
+	char *local_ts;   /* "198.51.100.1/32" (comma-separated) */
+	char *remote_ts;
+	guint32 reqid;
+	gint64 established;
+	guint64 bytes_in;
+	guint64 bytes_out;
+	guint64 packets_in;
+	guint64 packets_out;
+} EngineChildSaInfo;
+
+void engine_ike_sa_info_free(EngineIkeSaInfo *info);
+void engine_child_sa_info_free(EngineChildSaInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(EngineIkeSaInfo, engine_ike_sa_info_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(EngineChildSaInfo, engine_child_sa_info_free)
+
+/* Owned snapshot, or NULL if there is no such SA. */
+EngineIkeSaInfo *engine_get_ike_sa_info(Engine *engine, guint serial);
+EngineChildSaInfo *engine_get_child_sa_info(Engine *engine, guint serial);
+/* Owned arrays of owned infos, ordered by serial. */
+GPtrArray *engine_list_ike_sas(Engine *engine);
+GPtrArray *engine_list_child_sas(Engine *engine);
+
+typedef enum {
+	ENGINE_SA_EVENT_ADDED,
+	ENGINE_SA_EVENT_CHANGED,
+	ENGINE_SA_EVENT_REMOVED,
+} EngineSaEvent;
+
+typedef enum {
+	ENGINE_SA_KIND_IKE,
+	ENGINE_SA_KIND_CHILD,
+} EngineSaKind;
+
+/* Called on the engine's context when an SA appears, changes state or
+ * disappears; ask engine_get_*_info() for details (not for REMOVED). */
+typedef void (*EngineObserverFunc)(EngineSaEvent event, EngineSaKind kind, guint serial,
+                                   gpointer user_data);
+/* Returns an id for engine_remove_observer(). */
+guint engine_add_observer(Engine *engine, EngineObserverFunc func, gpointer user_data);
+void engine_remove_observer(Engine *engine, guint id);
+
+/* Global counters. */
+typedef struct {
+	guint64 ike_sas_established; /* total ever */
+	guint64 child_sas_installed;
+	guint64 messages_dropped; /* malformed, unknown SPI, bad ICV */
+	guint ike_sas_by_state[8];
+	guint child_sas_by_state[4];
+} EngineCounters;
+void engine_get_counters(Engine *engine, EngineCounters *out);
+
+/* Name of an EngineStatus ("NO_ANSWER"). */
+const char *engine_status_name(EngineStatus status);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Engine, engine_free)
+
+G_END_DECLS

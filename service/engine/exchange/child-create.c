@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * CREATE_CHILD_SA for Child SAs (RFC 7296 §1.3.1, §1.3.3, §2.8, §2.17):
+ *
+ *   HDR, SK {[N(REKEY_SA)], SA, Ni, [KEi], TSi, TSr}  -->
+ *                         <--  HDR, SK {SA, Nr, [KEr], TSi, TSr}
+ *                         <--  HDR, SK {N(error)}
+ *
+ * Both roles.  A rekey (N(REKEY_SA) naming the SPI the exchange initiator
+ * receives on) makes a new Child SA next to the old one; the initiator of
+ * the rekey then deletes the old one (§2.8).  With a KE payload (PFS) the
+ * key exchange runs on the crypto worker.  Rekeying the IKE SA itself is
+ * refused with NO_ADDITIONAL_SAS for now.
+ */
+#include <string.h>
+
+#include "alg-nss.h"
+#include "engine-private.h"
+
+#define NONCE_LEN 32
+
+typedef struct {
+	Task task;
+	guint child_serial; /* the new Child SA */
+	guint old_serial;   /* the one being rekeyed, 0 = a new Child SA */
+	guint16 error;      /* responder: the error notify to send */
+	guint8 error_data[2];
+	gsize error_len;
+	gboolean waiting;
+	gboolean derived;
+	CryptoKe *ke;
+	GError *job_error;
+} ChildTask;
+
+static ChildTask *
+child_task(Task *t)
+{
+	return (ChildTask *) t;
+}
+
+static void
+child_task_free(Task *t)
+{
+	ChildTask *ct = child_task(t);
+
+	crypto_ke_free(ct->ke);
+	g_clear_error(&ct->job_error);
+	g_free(ct);
+}
+
+static ChildSa *
+lookup_child(IkeSa *sa, guint serial)
+{
+	ChildSa *c = serial != 0 ? g_hash_table_lookup(sa->engine->child_by_serial,
+	                                               GUINT_TO_POINTER(serial))
+	                         : NULL;
+
+	return c != NULL && c->ike == sa ? c : NULL;
+}
+
+static GBytes *
+random_nonce(void)
+{
+	guint8 n[NONCE_LEN];
+
+	if (!crypto_random_fill(n, sizeof(n), NULL))
+		for (guint i = 0; i < sizeof(n); i++)
+			n[i] = (guint8) g_random_int();
+	return g_bytes_new(n, sizeof(n));
+}
+
+static guint32
+spi_from(const guint8 *p)
+{
+	return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
+}
+
+static void
+job_done(IkeSa *sa, KeJob *job)
+{
+	ChildTask *ct = child_task(sa->responding != NULL ? sa->responding : sa->active);
+
+	ct->waiting = FALSE;
+	if (job->error != NULL) {
+		ct->job_error = g_steal_pointer(&job->error);
+		return;
+	}
+	crypto_ke_free(ct->ke);
+	ct->ke = g_steal_pointer(&job->ke);
+	if (job->g_ir != NULL) {
+		ChildSa *c = lookup_child(sa, ct->child_serial);
+
+		if (c != NULL) {
+			ikebus_secbuf_free(c->g_ir);
+			c->g_ir = g_steal_pointer(&job->g_ir);
+		}
+		ct->derived = TRUE;
+	}
+}
+
+static void
+submit(IkeSa *sa, ChildTask *ct, guint16 group, GBytes *peer)
+{
+	KeJob *job = g_new0(KeJob, 1);
+
+	job->group = crypto_ke_group_lookup(group);
+	job->ke = g_steal_pointer(&ct->ke);
+	job->peer_public = peer != NULL ? g_bytes_ref(peer) : NULL;
+	ct->waiting = TRUE;
+	engine_worker_submit(sa->engine, sa, job, job_done);
+}
+
+/* PFS groups for a Child SA of @sa: the esp= groups, else with pfs=yes the
+ * IKE SA's group, else none. */
+static void
+set_pfs_groups(IkeSa *sa, ChildSa *c)
+{
+	const PropSpec *first = c->props->len > 0 ? &g_array_index(c->props, PropSpec, 0) : NULL;
+
+	if (first != NULL && first->n_ke > 0)
+		return;
+	if (sa->conn->cfg->pfs)
+		proposal_set_ke(c->props, &sa->ike.ke, 1);
+	else
+		proposal_set_ke(c->props, NULL, 0);
+}
+
+static void
+add_payloads(ChildSa *c, const PropChoice *choice, GBytes *nonce, CryptoKe *ke, guint16 group,
+             const GArray *tsi, const GArray *tsr, GPtrArray *payloads)
+{
+	IkePayload *sa_pl = ike_payload_new(IKE_PAYLOAD_SA);
+	IkePayload *tsi_pl = ike_payload_new_ts(IKE_PAYLOAD_TSI);
+	IkePayload *tsr_pl = ike_payload_new_ts(IKE_PAYLOAD_TSR);
+	guint8 spi[4] = {(guint8) (c->spi_in >> 24), (guint8) (c->spi_in >> 16),
+	                 (guint8) (c->spi_in >> 8), (guint8) c->spi_in};
+	gsize n;
+	const guint8 *d;
+
+	if (c->mode == KERNEL_MODE_TRANSPORT)
+		g_ptr_array_add(payloads, ike_payload_new_notify(0, IKE_NOTIFY_USE_TRANSPORT_MODE, NULL,
+		                                                 0, NULL, 0));
+	if (choice != NULL)
+		proposal_add_choice(sa_pl, choice, spi, sizeof(spi));
+	else
+		proposal_add_to_sa(sa_pl, c->props, spi, sizeof(spi), TRUE);
+	g_ptr_array_add(payloads, sa_pl);
+	d = g_bytes_get_data(nonce, &n);
+	g_ptr_array_add(payloads, ike_payload_new_nonce(d, n));
+	if (ke != NULL) {
+		d = g_bytes_get_data(crypto_ke_get_public(ke), &n);
+		g_ptr_array_add(payloads, ike_payload_new_ke(group, d, n));
+	}
+	ts_add_to_payload(tsi_pl, tsi);
+	ts_add_to_payload(tsr_pl, tsr);
+	g_ptr_array_add(payloads, tsi_pl);
+	g_ptr_array_add(payloads, tsr_pl);
+}
+
+/* ---- responder -------------------------------------------------------- */
+
+static TaskResult
+refuse(ChildTask *ct, IkeSa *sa, guint16 notify, const char *why)
+{
+	char buf[IKE_NAME_BUF_LEN];
+	ChildSa *c = lookup_child(sa, ct->child_serial);
+
+	ct->error = notify;
+	if (c != NULL)
+		child_sa_destroy(c);
+	ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_OK,
+	           "CREATE_CHILD_SA request: %s; answering %s", why,
+	           ike_name_or_unknown(IKE_REG_NOTIFY, notify, buf, sizeof(buf)));
+	return TASK_OK;
+}
+
+/* The parts that need no key exchange: proposal, selectors, SPI. */
+static TaskResult
+responder_prepare(ChildTask *ct, IkeSa *sa, IkeMessage *msg)
+{
+	IkePayload *sa_pl = ike_message_get_payload(msg, IKE_PAYLOAD_SA);
+	IkePayload *nonce = ike_message_get_payload(msg, IKE_PAYLOAD_NONCE);
+	IkePayload *ke = ike_message_get_payload(msg, IKE_PAYLOAD_KE);
+	IkePayload *rekey = ike_message_get_notify(msg, IKE_NOTIFY_REKEY_SA);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) peer_i = NULL;
+	g_autoptr(GArray) peer_r = NULL;
+	const IkeProposal *pp = NULL;
+	ChildSa *c, *old = NULL;
+
+	if (sa->state != IKE_SA_STATE_ESTABLISHED || sa_pl == NULL || nonce == NULL)
+		return refuse(ct, sa, IKE_NOTIFY_NO_ADDITIONAL_SAS, "not a Child SA request");
+	if (ike_message_get_payload(msg, IKE_PAYLOAD_TSI) == NULL)
+		return refuse(ct, sa, IKE_NOTIFY_NO_ADDITIONAL_SAS, "IKE SA rekeying is not supported yet");
+	if (rekey != NULL && rekey->u.notify.spi_len == 4) {
+		old = engine_find_child_by_spi_out(sa, spi_from(rekey->u.notify.spi));
+		if (old == NULL)
+			return refuse(ct, sa, IKE_NOTIFY_CHILD_SA_NOT_FOUND, "no Child SA to rekey");
+	}
+	c = child_sa_new(sa);
+	c->initiator = FALSE;
+	ct->child_serial = c->serial;
+	ct->old_serial = old != NULL ? old->serial : 0;
+	c->rekeys_serial = ct->old_serial;
+	if (!child_sa_setup_from_conn(c, &error))
+		return refuse(ct, sa, IKE_NOTIFY_NO_PROPOSAL_CHOSEN, error->message);
+	if (ke != NULL && proposal_first_ke(c->props) == 0) {
+		/* no esp= groups: accept the IKE SA's groups for PFS */
+		proposal_set_ke(c->props, sa->ike_props->len > 0
+		                                  ? g_array_index(sa->ike_props, PropSpec, 0).ke
+		                                  : NULL,
+		                sa->ike_props->len > 0 ? g_array_index(sa->ike_props, PropSpec, 0).n_ke : 0);
+	}
+	if (!proposal_select(c->props, sa_pl, ke != NULL ? ke->u.ke.group : 0, &c->esp, &pp) ||
+	    pp->spi_len != 4)
+		return refuse(ct, sa, IKE_NOTIFY_NO_PROPOSAL_CHOSEN, "no acceptable proposal");
+	if ((c->esp.ke != 0) != (ke != NULL) || (ke != NULL && c->esp.ke != ke->u.ke.group)) {
+		ct->error_data[0] = (guint8) (c->esp.ke >> 8);
+		ct->error_data[1] = (guint8) c->esp.ke;
+		ct->error_len = c->esp.ke != 0 ? 2 : 0;
+		return refuse(ct, sa,
+		              c->esp.ke != 0 ? IKE_NOTIFY_INVALID_KE_PAYLOAD : IKE_NOTIFY_NO_PROPOSAL_CHOSEN,
+		              "KE payload does not match the chosen proposal");
+	}
+	c->spi_out = spi_from(pp->spi);
+	peer_i = ts_from_payload(ike_message_get_payload(msg, IKE_PAYLOAD_TSI));
+	peer_r = ts_from_payload(ike_message_get_payload(msg, IKE_PAYLOAD_TSR));
+	{
+		g_autoptr(GArray) nr = ts_narrow(c->ts_remote, peer_i);
+		g_autoptr(GArray) nl = ts_narrow(c->ts_local, peer_r);
+
+		if (nr->len == 0 || nl->len == 0)
+			return refuse(ct, sa, IKE_NOTIFY_TS_UNACCEPTABLE, "traffic selectors");
+		g_array_unref(c->ts_remote);
+		c->ts_remote = g_steal_pointer(&nr);
+		g_array_unref(c->ts_local);
+		c->ts_local = g_steal_pointer(&nl);
+	}
+	if (ike_message_get_notify(msg, IKE_NOTIFY_USE_TRANSPORT_MODE) == NULL)
+		c->mode = KERNEL_MODE_TUNNEL;
+	c->ni = g_bytes_new(nonce->u.nonce.data, nonce->u.nonce.data_len);
+	c->nr = random_nonce();
+	if (!child_sa_alloc_spi(c, &error))
+		return refuse(ct, sa, IKE_NOTIFY_NO_PROPOSAL_CHOSEN, error->message);
+	if (ke != NULL) {
+		g_autoptr(GBytes) peer = g_bytes_new(ke->u.ke.data, ke->u.ke.data_len);
+
+		submit(sa, ct, c->esp.ke, peer);
+		return TASK_ASYNC;
+	}
+	return TASK_OK;
+}
+
+static TaskResult
+process_request(Task *t, IkeSa *sa, IkeMessage *msg)
+{
+	ChildTask *ct = child_task(t);
+	g_autoptr(GError) error = NULL;
+	TaskResult r = TASK_OK;
+	ChildSa *c;
+
+	if (!ct->derived && ct->job_error == NULL) {
+		r = responder_prepare(ct, sa, msg);
+		if (r != TASK_OK || ct->error != 0)
+			return r;
+	}
+	if (ct->job_error != NULL)
+		return refuse(ct, sa, IKE_NOTIFY_NO_PROPOSAL_CHOSEN, ct->job_error->message);
+	c = lookup_child(sa, ct->child_serial);
+	if (c == NULL)
+		return refuse(ct, sa, IKE_NOTIFY_NO_ADDITIONAL_SAS, "Child SA vanished");
+	if (!child_sa_install(c, &error))
+		return refuse(ct, sa, IKE_NOTIFY_NO_PROPOSAL_CHOSEN, error->message);
+	{
+		g_autofree char *desc = child_sa_describe(c);
+
+		ike_sa_log(sa, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK,
+		           "responder %s Child SA #%u%s; %s",
+		           ct->old_serial != 0 ? "rekeyed" : "established", c->serial,
+		           ct->old_serial != 0 ? " (replacing an older one)" : "", desc);
+	}
+	return TASK_OK;
+}
+
+static TaskResult
+build_response(Task *t, IkeSa *sa, GPtrArray *payloads)
+{
+	ChildTask *ct = child_task(t);
+	ChildSa *c = lookup_child(sa, ct->child_serial);
+
+	if (ct->error != 0 || c == NULL) {
+		g_ptr_array_add(payloads,
+		                ike_payload_new_notify(0, ct->error != 0 ? ct->error
+		                                                         : IKE_NOTIFY_NO_ADDITIONAL_SAS,
+		                                       NULL, 0, ct->error_data, ct->error_len));
+		return TASK_OK;
+	}
+	add_payloads(c, &c->esp, c->nr, ct->ke, c->esp.ke, c->ts_remote, c->ts_local, payloads);
+	return TASK_OK;
+}
+
+/* ---- initiator (rekey) ------------------------------------------------ */
+
+static TaskResult
+build_request(Task *t, IkeSa *sa, GPtrArray *payloads)
+{
+	ChildTask *ct = child_task(t);
+	ChildSa *old = lookup_child(sa, ct->old_serial);
+	ChildSa *c = lookup_child(sa, ct->child_serial);
+	g_autoptr(GError) error = NULL;
+	guint8 spi[4];
+	guint16 group;
+
+	if (sa->state != IKE_SA_STATE_ESTABLISHED || old == NULL ||
+	    old->state != CHILD_SA_STATE_INSTALLED)
+		return TASK_SKIP;
+	if (c == NULL) {
+		c = child_sa_new(sa);
+		c->initiator = TRUE;
+		c->rekeys_serial = old->serial;
+		ct->child_serial = c->serial;
+		if (!child_sa_setup_from_conn(c, &error) || !child_sa_alloc_spi(c, &error)) {
+			ike_sa_log(sa, G_LOG_LEVEL_WARNING, ENGINE_STATUS_KERNEL_FAILED, "rekey: %s",
+			           error->message);
+			child_sa_destroy(c);
+			return TASK_SKIP;
+		}
+		/* the rekeyed SA keeps the old one's selectors and mode */
+		g_array_unref(c->ts_local);
+		c->ts_local = g_array_ref(old->ts_local);
+		g_array_unref(c->ts_remote);
+		c->ts_remote = g_array_ref(old->ts_remote);
+		c->mode = old->mode;
+		set_pfs_groups(sa, c);
+		c->ni = random_nonce();
+	}
+	group = proposal_first_ke(c->props);
+	if (group != 0 && ct->ke == NULL) {
+		submit(sa, ct, group, NULL);
+		return TASK_ASYNC;
+	}
+	spi[0] = (guint8) (old->spi_in >> 24);
+	spi[1] = (guint8) (old->spi_in >> 16);
+	spi[2] = (guint8) (old->spi_in >> 8);
+	spi[3] = (guint8) old->spi_in;
+	g_ptr_array_add(payloads, ike_payload_new_notify(IKE_PROTO_ESP, IKE_NOTIFY_REKEY_SA, spi, 4,
+	                                                 NULL, 0));
+	add_payloads(c, NULL, c->ni, ct->ke, group, c->ts_local, c->ts_remote, payloads);
+	ike_sa_log(sa, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK,
+	           "sent CREATE_CHILD_SA request to rekey Child SA #%u as #%u", old->serial, c->serial);
+	return TASK_OK;
+}
+
+static TaskResult
+initiator_install(ChildTask *ct, IkeSa *sa, ChildSa *c)
+{
+	g_autoptr(GError) error = NULL;
+	ChildSa *old = lookup_child(sa, ct->old_serial);
+
+	if (ct->job_error != NULL || !child_sa_install(c, &error)) {
+		ike_sa_log(sa, G_LOG_LEVEL_WARNING, ENGINE_STATUS_KERNEL_FAILED,
+		           "rekey: cannot install Child SA #%u: %s", c->serial,
+		           ct->job_error != NULL ? ct->job_error->message : error->message);
+		child_sa_destroy(c);
+		return TASK_OK;
+	}
+	{
+		g_autofree char *desc = child_sa_describe(c);
+
+		ike_sa_log(sa, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK, "rekeyed Child SA #%u as #%u; %s",
+		           ct->old_serial, c->serial, desc);
+	}
+	/* §2.8: the initiator of the rekey deletes the old SA */
+	if (old != NULL)
+		ike_sa_queue_task(sa, task_delete_child_new(old));
+	return TASK_OK;
+}
+
+static TaskResult
+process_response(Task *t, IkeSa *sa, IkeMessage *msg)
+{
+	ChildTask *ct = child_task(t);
+	ChildSa *c = lookup_child(sa, ct->child_serial);
+	IkePayload *sa_pl = ike_message_get_payload(msg, IKE_PAYLOAD_SA);
+	IkePayload *nonce = ike_message_get_payload(msg, IKE_PAYLOAD_NONCE);
+	IkePayload *ke = ike_message_get_payload(msg, IKE_PAYLOAD_KE);
+	const IkeProposal *pp = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (c == NULL)
+		return TASK_OK;
+	if (ct->derived || ct->job_error != NULL)
+		return initiator_install(ct, sa, c);
+	if (sa_pl == NULL || nonce == NULL ||
+	    !proposal_accept_reply(c->props, sa_pl, &c->esp, &pp, &error) || pp->spi_len != 4 ||
+	    (c->esp.ke != 0) != (ke != NULL)) {
+		IkePayload *n = ike_message_get_payload(msg, IKE_PAYLOAD_NOTIFY);
+		char buf[IKE_NAME_BUF_LEN];
+
+		ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_OK,
+		           "CREATE_CHILD_SA response refused the rekey (%s)",
+		           n != NULL ? ike_name_or_unknown(IKE_REG_NOTIFY, n->u.notify.type, buf,
+		                                           sizeof(buf))
+		                     : "no acceptable reply");
+		child_sa_destroy(c);
+		return TASK_OK;
+	}
+	c->spi_out = spi_from(pp->spi);
+	c->nr = g_bytes_new(nonce->u.nonce.data, nonce->u.nonce.data_len);
+	if (ke != NULL) {
+		g_autoptr(GBytes) peer = g_bytes_new(ke->u.ke.data, ke->u.ke.data_len);
+
+		submit(sa, ct, c->esp.ke, peer);
+		return TASK_ASYNC;
+	}
+	return initiator_install(ct, sa, c);
+}
+
+static void
+child_abort(Task *t, IkeSa *sa, EngineStatus why)
+{
+	ChildSa *c = lookup_child(sa, child_task(t)->child_serial);
+
+	if (c != NULL && c->state == CHILD_SA_STATE_LARVAL)
+		child_sa_destroy(c);
+}
+
+static const TaskOps child_create_ops = {
+	.name = "CREATE_CHILD_SA",
+	.exchange = IKE_EXCHANGE_CREATE_CHILD_SA,
+	.build_request = build_request,
+	.process_response = process_response,
+	.process_request = process_request,
+	.build_response = build_response,
+	.abort = child_abort,
+	.free = child_task_free,
+};
+
+Task *
+task_child_create_responder_new(void)
+{
+	ChildTask *ct = g_new0(ChildTask, 1);
+
+	ct->task.ops = &child_create_ops;
+	return &ct->task;
+}
+
+Task *
+task_child_rekey_new(ChildSa *child)
+{
+	ChildTask *ct = g_new0(ChildTask, 1);
+
+	ct->task.ops = &child_create_ops;
+	ct->task.initiator = TRUE;
+	ct->old_serial = child->serial;
+	return &ct->task;
+}
