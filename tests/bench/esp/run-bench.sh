@@ -13,16 +13,20 @@
 #                    (bisection, 6 steps of 2 s per case)
 #     --rounds N     repeat each blast N times, alternating ours and
 #                    strongSwan, and keep the median [1]
+#   UESP_PEER, UDP_BLAST (environment) override the programs, by default
+#     BUILD-DIR/tests/integration/kernel-userspace/uesp-peer and
+#     BUILD-DIR/tests/bench/esp/udp-blast
 #
 # For each algorithm: two uesp-peer processes (keys set on the command line)
 # or two charons (peer-strongswan --kernel libipsec, PSK, matching --esp
 # proposal) in the same pair of namespaces, one after the other.  udp-blast
 # sends SIZE-octet datagrams from 198.51.100.1 to 198.51.100.2 for SECONDS
 # flat out; a sink counts what came through (packets/s, MB/s of UDP payload).
-# Our TUN has MTU 1438 (UESP_TUN_MTU in service/kernel/uesp.c).  strongSwan
-# is asked for the same (charon.plugins.kernel-libipsec.mtu), but 5.9.8's
-# ipsec0 was measured at 1400 anyway: the script prints the MTU it finds, and
-# where it is below SIZE + 28 strongSwan fragments the inner packets.
+# Our TUN has MTU 1438 (UESP_TUN_MTU in service/kernel/uesp-datapath.c).
+# strongSwan is asked for the same (charon.plugins.kernel-libipsec.mtu), but
+# 5.9.8's ipsec0 was measured at 1400 anyway: the script prints the MTU it
+# finds, and where it is below SIZE + 28 strongSwan fragments the inner
+# packets.
 # Everything (namespaces, daemons) is torn down on exit; every wait is bounded.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -43,8 +47,8 @@ while [ $# -gt 0 ]; do
 done
 [ "$SECS" -ge 1 ] && [ "$SECS" -le 60 ] || { echo "SECONDS: 1..60" >&2; exit 2; }
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 9 ] || { echo "--rounds: 1..9" >&2; exit 2; }
-PEER=$B/tests/unit/kernel/uesp-peer
-BLAST=$B/tests/unit/kernel/udp-blast
+PEER=${UESP_PEER:-$B/tests/integration/kernel-userspace/uesp-peer}
+BLAST=${UDP_BLAST:-$B/tests/bench/esp/udp-blast}
 [ "$(id -u)" = 0 ] || { echo "needs root"; exit 77; }
 [ -x "$PEER" ] && [ -x "$BLAST" ] || { echo "build $PEER and $BLAST first"; exit 1; }
 if [ $SSWAN = 1 ] && ! [ -x "$INTEROP/peer-strongswan" ] || ! [ -x /usr/lib/ipsec/charon ]; then
