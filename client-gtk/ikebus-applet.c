@@ -1,265 +1,237 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ikebus-applet: the desktop face of ikebusd. This first window shows what
- * the org.ikebus.ike1.Manager properties say (version, kernel backend) and a
- * connection list fed by the Connections property, and follows the daemon as
- * it starts, stops and changes.
+ * ikebus-applet: the desktop face of ikebusd, a VPN applet in the manner of
+ * the network applets desktops ship. It talks only to org.ikebus.ike1 on the
+ * system bus: the window lists the connections (live from the object
+ * manager's signals), brings them up and down, shows their SAs, adds, edits
+ * and deletes them, and a credential agent asks the person for passwords.
  *
- * --dump-state prints the widgets' state to stdout every time it changes, so
- * that tests can check what a person would see without reading pixels.
+ * This file holds the options and the application's life; client.c the bus
+ * model, window.c/row.c/details.c/editor.c the widgets, agent.c the agent.
+ *
+ * --dump-state prints "state: {JSON}" on stdout whenever what the window
+ * shows changes, and --test-control reads commands on stdin (testctl.h), so
+ * that tests check what a person would see without reading pixels.
  */
 #include "config.h"
 
-#include "ikebus-dbus-generated.h"
+#include "agent.h"
+#include "autostart.h"
+#include "client.h"
+#include "dump.h"
+#include "testctl.h"
+#include "window.h"
 
+#include <adwaita.h>
 #include <glib/gi18n.h>
-#include <gtk/gtk.h>
 #include <locale.h>
+#include <stdio.h>
 
 #define APPLET_ID "org.ikebus.Applet"
-#define IKEBUS_BUS_NAME "org.ikebus.ike1"
-#define IKEBUS_MANAGER_PATH "/org/ikebus/ike1"
 
 typedef struct {
-	GtkApplication *app;
-	gboolean dump_state;
+	AdwApplication *app;
 	GBusType bus_type;
-
-	IkebusManager *manager; /* NULL until the proxy exists */
-	GtkWidget *window;
-	GtkWidget *status_label;
-	GtkWidget *version_label;
-	GtkWidget *backend_label;
-	GtkWidget *details;    /* the version/backend grid */
-	GtkWidget *conn_stack; /* "empty" or "list" */
-	GtkStringList *connections;
+	gboolean dump_state;
+	gboolean test_control;
+	gboolean background;
+	AppletClient *client;
+	AppletWindow *win;
+	AppletAgent *agent;
+	AppletTestControl *ctl;
+	guint dump_idle;
+	char *last_dump;
 } Applet;
 
-/* The name of the connection at @path (the escaped last element). */
-static char *
-connection_name_from_path(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	g_autofree char *name =
-		(char *) g_dbus_unescape_object_path(slash != NULL ? slash + 1 : path);
-
-	/* a name is bytes on the bus; show the path rather than invalid text */
-	if (name == NULL || !g_utf8_validate(name, -1, NULL))
-		return g_strdup(path);
-	return g_steal_pointer(&name);
-}
-
 static void
-dump_state(Applet *a)
+print_state(Applet *a, gboolean force)
 {
-	guint n = g_list_model_get_n_items(G_LIST_MODEL(a->connections));
+	g_autoptr(GString) json = g_string_new("{");
 
-	if (!a->dump_state)
+	if (!a->dump_state || a->win == NULL)
 		return;
-	printf("status=%s\n", gtk_label_get_text(GTK_LABEL(a->status_label)));
-	printf("version=%s\n", gtk_label_get_text(GTK_LABEL(a->version_label)));
-	printf("backend=%s\n", gtk_label_get_text(GTK_LABEL(a->backend_label)));
-	printf("details-visible=%s\n", gtk_widget_get_visible(a->details) ? "yes" : "no");
-	printf("connections=%u\n", n);
-	for (guint i = 0; i < n; i++)
-		printf("connection=%s\n", gtk_string_list_get_string(a->connections, i));
-	printf("end\n");
+	applet_window_dump(a->win, json);
+	dump_member_string(json, "agent", applet_agent_get_status(a->agent), TRUE);
+	dump_member_string(json, "agent-request", applet_agent_get_pending(a->agent), TRUE);
+	dump_member_bool(json, "autostart", applet_autostart_get(), FALSE);
+	g_string_append_c(json, '}');
+	if (!force && g_strcmp0(json->str, a->last_dump) == 0)
+		return;
+	g_free(a->last_dump);
+	a->last_dump = g_strdup(json->str);
+	printf("state: %s\n", json->str);
 	fflush(stdout);
 }
 
-static void
-update(Applet *a)
+static gboolean
+dump_idle(gpointer user_data)
 {
-	g_autofree char *owner = NULL;
-	const char *version = NULL;
-	const char *backend = NULL;
-	const char *const *paths = NULL;
-	guint n_old = g_list_model_get_n_items(G_LIST_MODEL(a->connections));
-	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	Applet *a = user_data;
 
-	if (a->manager != NULL) {
-		owner = g_dbus_proxy_get_name_owner(G_DBUS_PROXY(a->manager));
-		version = ikebus_manager_get_version(a->manager);
-		backend = ikebus_manager_get_kernel_backend(a->manager);
-		paths = ikebus_manager_get_connections(a->manager);
-	}
-	if (owner == NULL || version == NULL) {
-		gtk_label_set_text(GTK_LABEL(a->status_label), _("ikebusd is not running"));
-		gtk_label_set_text(GTK_LABEL(a->version_label), "");
-		gtk_label_set_text(GTK_LABEL(a->backend_label), "");
-		gtk_widget_set_visible(a->details, FALSE);
-		paths = NULL;
-	} else {
-		g_autofree char *status = g_strdup_printf(_("ikebusd %s is running"), version);
+	a->dump_idle = 0;
+	print_state(a, FALSE);
+	return G_SOURCE_REMOVE;
+}
 
-		gtk_label_set_text(GTK_LABEL(a->status_label), status);
-		gtk_label_set_text(GTK_LABEL(a->version_label), version);
-		gtk_label_set_text(GTK_LABEL(a->backend_label), backend != NULL ? backend : "");
-		gtk_widget_set_visible(a->details, TRUE);
-	}
-	for (guint i = 0; paths != NULL && paths[i] != NULL; i++)
-		g_ptr_array_add(names, connection_name_from_path(paths[i]));
-	g_ptr_array_add(names, NULL);
-	gtk_string_list_splice(a->connections, 0, n_old, (const char *const *) names->pdata);
-	gtk_stack_set_visible_child_name(GTK_STACK(a->conn_stack),
-					 names->len > 1 ? "list" : "empty");
-	dump_state(a);
+/* Something shown changed: print once the main loop is idle (changes come
+ * in bursts). */
+static void
+schedule_dump(gpointer user_data)
+{
+	Applet *a = user_data;
+
+	if (a->dump_state && a->dump_idle == 0)
+		a->dump_idle = g_idle_add(dump_idle, a);
 }
 
 static void
-on_manager_changed(GObject *object, GParamSpec *pspec, gpointer user_data)
+force_dump(gpointer user_data)
 {
-	update(user_data);
+	print_state(user_data, TRUE);
 }
 
-static void
-on_properties_changed(GDBusProxy *proxy, GVariant *changed, GStrv invalidated, gpointer user_data)
-{
-	update(user_data);
-}
+/* ---- actions ------------------------------------------------------------ */
 
 static void
-manager_ready(GObject *source, GAsyncResult *res, gpointer user_data)
+on_autostart(GSimpleAction *action, GVariant *value, gpointer user_data)
 {
 	Applet *a = user_data;
 	g_autoptr(GError) error = NULL;
 
-	a->manager = ikebus_manager_proxy_new_for_bus_finish(res, &error);
-	if (a->manager == NULL)
-		g_warning("cannot reach ikebusd: %s", error->message);
-	else {
-		g_signal_connect(a->manager, "notify::g-name-owner", G_CALLBACK(on_manager_changed), a);
-		g_signal_connect(a->manager, "g-properties-changed",
-				 G_CALLBACK(on_properties_changed), a);
+	if (!applet_autostart_set(g_variant_get_boolean(value), &error)) {
+		if (a->win != NULL)
+			applet_window_toast(a->win, error->message);
+		return;
 	}
-	update(a);
-	g_application_release(G_APPLICATION(a->app));
+	g_simple_action_set_state(action, value);
+	schedule_dump(a);
 }
 
 static void
-connection_setup(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
+on_about(GSimpleAction *action, GVariant *param, gpointer user_data)
 {
-	GtkWidget *label = gtk_label_new(NULL);
+	Applet *a = user_data;
+	const char *developers[] = { _("The ikebus developers"), NULL };
+	GtkWidget *about = adw_about_window_new();
 
-	gtk_label_set_xalign(GTK_LABEL(label), 0.0f);
-	gtk_list_item_set_child(item, label);
+	adw_about_window_set_application_name(ADW_ABOUT_WINDOW(about), _("IPsec VPN"));
+	adw_about_window_set_application_icon(ADW_ABOUT_WINDOW(about), APPLET_ID);
+	adw_about_window_set_version(ADW_ABOUT_WINDOW(about), PACKAGE_VERSION);
+	adw_about_window_set_comments(ADW_ABOUT_WINDOW(about),
+				      _("Bring IPsec VPN connections of ikebusd up and down."));
+	adw_about_window_set_developers(ADW_ABOUT_WINDOW(about), developers);
+	adw_about_window_set_license_type(ADW_ABOUT_WINDOW(about), GTK_LICENSE_GPL_2_0);
+	/* TRANSLATORS: put your name here, one per line */
+	adw_about_window_set_translator_credits(ADW_ABOUT_WINDOW(about), _("translator-credits"));
+	if (a->win != NULL)
+		gtk_window_set_transient_for(GTK_WINDOW(about), applet_window_get_window(a->win));
+	gtk_window_present(GTK_WINDOW(about));
 }
 
 static void
-connection_bind(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
-{
-	GtkStringObject *obj = gtk_list_item_get_item(item);
-
-	gtk_label_set_text(GTK_LABEL(gtk_list_item_get_child(item)),
-			   gtk_string_object_get_string(obj));
-}
-
-static GtkWidget *
-detail_row(GtkGrid *grid, int row, const char *title)
-{
-	GtkWidget *key = gtk_label_new(title);
-	GtkWidget *value = gtk_label_new(NULL);
-
-	gtk_widget_add_css_class(key, "dim-label");
-	gtk_label_set_xalign(GTK_LABEL(key), 1.0f);
-	gtk_label_set_xalign(GTK_LABEL(value), 0.0f);
-	gtk_grid_attach(grid, key, 0, row, 1, 1);
-	gtk_grid_attach(grid, value, 1, row, 1, 1);
-	return value;
-}
-
-static GtkWidget *
-connections_view(Applet *a)
-{
-	GtkListItemFactory *factory = gtk_signal_list_item_factory_new();
-	GtkSelectionModel *selection;
-	GtkWidget *list, *scrolled, *empty, *frame;
-
-	g_signal_connect(factory, "setup", G_CALLBACK(connection_setup), NULL);
-	g_signal_connect(factory, "bind", G_CALLBACK(connection_bind), NULL);
-	selection = GTK_SELECTION_MODEL(
-		gtk_single_selection_new(G_LIST_MODEL(g_object_ref(a->connections))));
-	list = gtk_list_view_new(selection, factory);
-
-	scrolled = gtk_scrolled_window_new();
-	gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scrolled), list);
-	gtk_widget_set_vexpand(scrolled, TRUE);
-
-	empty = gtk_label_new(_("No connections"));
-	gtk_widget_add_css_class(empty, "dim-label");
-
-	a->conn_stack = gtk_stack_new();
-	gtk_stack_add_named(GTK_STACK(a->conn_stack), empty, "empty");
-	gtk_stack_add_named(GTK_STACK(a->conn_stack), scrolled, "list");
-	gtk_widget_set_vexpand(a->conn_stack, TRUE);
-
-	frame = gtk_frame_new(NULL);
-	gtk_frame_set_child(GTK_FRAME(frame), a->conn_stack);
-	return frame;
-}
-
-static void
-build_window(Applet *a)
-{
-	GtkWidget *box, *heading;
-	GtkGrid *grid;
-
-	a->window = gtk_application_window_new(a->app);
-	gtk_window_set_title(GTK_WINDOW(a->window), _("IPsec"));
-	gtk_window_set_default_size(GTK_WINDOW(a->window), 420, 320);
-
-	box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 12);
-	gtk_widget_set_margin_top(box, 18);
-	gtk_widget_set_margin_bottom(box, 18);
-	gtk_widget_set_margin_start(box, 18);
-	gtk_widget_set_margin_end(box, 18);
-
-	a->status_label = gtk_label_new(_("Connecting to ikebusd…"));
-	gtk_widget_add_css_class(a->status_label, "title-2");
-	gtk_label_set_xalign(GTK_LABEL(a->status_label), 0.0f);
-	gtk_box_append(GTK_BOX(box), a->status_label);
-
-	a->details = gtk_grid_new();
-	grid = GTK_GRID(a->details);
-	gtk_grid_set_row_spacing(grid, 6);
-	gtk_grid_set_column_spacing(grid, 12);
-	a->version_label = detail_row(grid, 0, _("Version"));
-	a->backend_label = detail_row(grid, 1, _("Kernel backend"));
-	gtk_box_append(GTK_BOX(box), a->details);
-
-	heading = gtk_label_new(_("Connections"));
-	gtk_widget_add_css_class(heading, "heading");
-	gtk_label_set_xalign(GTK_LABEL(heading), 0.0f);
-	gtk_box_append(GTK_BOX(box), heading);
-	gtk_box_append(GTK_BOX(box), connections_view(a));
-
-	gtk_window_set_child(GTK_WINDOW(a->window), box);
-}
-
-static void
-on_activate(GtkApplication *app, gpointer user_data)
+on_quit(GSimpleAction *action, GVariant *param, gpointer user_data)
 {
 	Applet *a = user_data;
 
-	if (a->window != NULL) {
-		gtk_window_present(GTK_WINDOW(a->window));
+	g_application_quit(G_APPLICATION(a->app));
+}
+
+/* ---- life --------------------------------------------------------------- */
+
+static gboolean
+on_close_request(GtkWindow *window, gpointer user_data)
+{
+	Applet *a = user_data;
+
+	/* in the background the agent stays; otherwise closing quits */
+	if (!a->background)
+		g_application_quit(G_APPLICATION(a->app));
+	return FALSE; /* hide-on-close hides it */
+}
+
+static void
+on_startup(GApplication *app, gpointer user_data)
+{
+	Applet *a = user_data;
+	const GActionEntry entries[] = {
+		{ .name = "autostart", .parameter_type = NULL, .state = "false",
+		  .change_state = on_autostart },
+		{ .name = "about", .activate = on_about },
+		{ .name = "quit", .activate = on_quit },
+	};
+	const char *quit_accels[] = { "<Control>q", NULL };
+	GAction *autostart;
+
+	g_action_map_add_action_entries(G_ACTION_MAP(app), entries, G_N_ELEMENTS(entries), a);
+	autostart = g_action_map_lookup_action(G_ACTION_MAP(app), "autostart");
+	g_simple_action_set_state(G_SIMPLE_ACTION(autostart),
+				  g_variant_new_boolean(applet_autostart_get()));
+	gtk_application_set_accels_for_action(GTK_APPLICATION(app), "app.quit", quit_accels);
+
+	a->client = applet_client_new(a->bus_type);
+	a->win = applet_window_new(GTK_APPLICATION(app), a->client, schedule_dump, a);
+	g_signal_connect(applet_window_get_window(a->win), "close-request",
+			 G_CALLBACK(on_close_request), a);
+	a->agent = applet_agent_new(a->client, GTK_APPLICATION(app), schedule_dump, a);
+	if (a->test_control)
+		a->ctl = applet_test_control_new(app, a->win, a->agent, force_dump, a);
+	/* the window or the agent keeps the application alive */
+	g_application_hold(app);
+	applet_client_start(a->client);
+}
+
+static void
+on_activate(GApplication *app, gpointer user_data)
+{
+	Applet *a = user_data;
+
+	if (a->background) {
+		/* the first activation of a background start shows nothing */
+		a->background = FALSE;
 		return;
 	}
-	build_window(a);
-	gtk_window_present(GTK_WINDOW(a->window));
-	/* the bus may activate ikebusd; keep the application alive meanwhile */
-	g_application_hold(G_APPLICATION(app));
-	ikebus_manager_proxy_new_for_bus(a->bus_type, G_DBUS_PROXY_FLAGS_NONE, IKEBUS_BUS_NAME,
-					 IKEBUS_MANAGER_PATH, NULL, manager_ready, a);
+	gtk_window_present(applet_window_get_window(a->win));
+	schedule_dump(a);
+}
+
+static void
+on_shutdown(GApplication *app, gpointer user_data)
+{
+	Applet *a = user_data;
+
+	g_clear_handle_id(&a->dump_idle, g_source_remove);
+	g_clear_pointer(&a->ctl, applet_test_control_free);
+	g_clear_pointer(&a->agent, applet_agent_free);
+	g_clear_pointer(&a->win, applet_window_free);
+	g_clear_object(&a->client);
 }
 
 static int
 on_handle_local_options(GApplication *app, GVariantDict *options, gpointer user_data)
 {
 	Applet *a = user_data;
+	const char *autostart = NULL;
 
+	if (g_variant_dict_lookup(options, "autostart", "&s", &autostart)) {
+		g_autoptr(GError) error = NULL;
+		gboolean on = g_strcmp0(autostart, "on") == 0;
+
+		if (!on && g_strcmp0(autostart, "off") != 0) {
+			g_printerr(_("--autostart takes “on” or “off”\n"));
+			return 1;
+		}
+		if (!applet_autostart_set(on, &error)) {
+			g_printerr("%s\n", error->message);
+			return 1;
+		}
+		return 0;
+	}
 	if (g_variant_dict_contains(options, "dump-state"))
 		a->dump_state = TRUE;
+	if (g_variant_dict_contains(options, "test-control"))
+		a->test_control = TRUE;
+	if (g_variant_dict_contains(options, "background"))
+		a->background = TRUE;
 	if (g_variant_dict_contains(options, "session"))
 		a->bus_type = G_BUS_TYPE_SESSION;
 	return -1; /* go on */
@@ -276,20 +248,32 @@ main(int argc, char **argv)
 	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
 	textdomain(GETTEXT_PACKAGE);
 
-	a.connections = gtk_string_list_new(NULL);
-	a.app = gtk_application_new(APPLET_ID, G_APPLICATION_DEFAULT_FLAGS);
+	a.app = adw_application_new(APPLET_ID, G_APPLICATION_DEFAULT_FLAGS);
+	g_application_add_main_option(G_APPLICATION(a.app), "background", 0, G_OPTION_FLAG_NONE,
+				      G_OPTION_ARG_NONE,
+				      _("Start without a window; keep the credential agent running"),
+				      NULL);
+	g_application_add_main_option(G_APPLICATION(a.app), "autostart", 0, G_OPTION_FLAG_NONE,
+				      G_OPTION_ARG_STRING,
+				      _("Start at login (“on”) or not (“off”), then exit"),
+				      _("on|off"));
 	g_application_add_main_option(G_APPLICATION(a.app), "dump-state", 0, G_OPTION_FLAG_NONE,
 				      G_OPTION_ARG_NONE,
-				      _("Print the window's state on stdout whenever it changes"), NULL);
+				      _("Print the window's state as JSON on stdout whenever it changes"),
+				      NULL);
+	g_application_add_main_option(G_APPLICATION(a.app), "test-control", 0, G_OPTION_FLAG_NONE,
+				      G_OPTION_ARG_NONE,
+				      _("Read test commands on stdin (for automated tests)"), NULL);
 	g_application_add_main_option(G_APPLICATION(a.app), "session", 0, G_OPTION_FLAG_NONE,
 				      G_OPTION_ARG_NONE,
 				      _("Talk to ikebusd on the session bus (development)"), NULL);
 	g_signal_connect(a.app, "handle-local-options", G_CALLBACK(on_handle_local_options), &a);
+	g_signal_connect(a.app, "startup", G_CALLBACK(on_startup), &a);
 	g_signal_connect(a.app, "activate", G_CALLBACK(on_activate), &a);
+	g_signal_connect(a.app, "shutdown", G_CALLBACK(on_shutdown), &a);
 	status = g_application_run(G_APPLICATION(a.app), argc, argv);
 
-	g_clear_object(&a.manager);
-	g_object_unref(a.connections);
+	g_free(a.last_dump);
 	g_object_unref(a.app);
 	return status;
 }

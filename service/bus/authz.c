@@ -113,7 +113,9 @@ check_authorization_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 				   req->action_id);
 		return;
 	}
-	audit(req);
+	/* reading changes nothing: only changes are audited */
+	if (g_strcmp0(req->action_id, BUS_ACTION_READ) != 0)
+		audit(req);
 	req->authorized(req->invocation, req->user_data);
 }
 
@@ -189,7 +191,10 @@ credentials_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	}
 
 	if (req->authz->fetching) {
-		g_queue_push_tail(&req->authz->waiting, g_steal_pointer(&req));
+		/* not in one expression: argument order is unspecified */
+		BusAuthz *authz = req->authz;
+
+		g_queue_push_tail(&authz->waiting, g_steal_pointer(&req));
 		return;
 	}
 	authz_request_ask_polkit(g_steal_pointer(&req));

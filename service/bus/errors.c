@@ -3,6 +3,8 @@
 
 #include "errors.h"
 
+#include "config/connection.h"
+
 static const GDBusErrorEntry ikebus_error_entries[] = {
 	{ IKEBUS_ERROR_FAILED, "org.ikebus.ike1.Error.Failed" },
 	{ IKEBUS_ERROR_NOT_FOUND, "org.ikebus.ike1.Error.NotFound" },
@@ -70,6 +72,9 @@ ikebus_error_convert(GError **error)
 		return;
 	if (e->domain == G_IO_ERROR)
 		e->code = from_io_error(e->code);
+	else if (e->domain == IKEBUS_CONFIG_ERROR)
+		/* the model's messages already start with the key */
+		e->code = IKEBUS_ERROR_INVALID_ARGUMENT;
 	else
 		e->code = IKEBUS_ERROR_FAILED;
 	/* Layers below bus/ add their domains here as they appear. */

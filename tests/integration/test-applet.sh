@@ -4,7 +4,7 @@
 #   1. ikebusd activatable: the window shows "ikebusd VERSION is running",
 #      the version and the backend, and an empty connection list;
 #   2. no ikebusd at all: the window says "ikebusd is not running".
-# The applet's --dump-state output is the assertion; the screenshots
+# The applet's --dump-state JSON is the assertion; the screenshots
 # (applet-running.png, applet-not-running.png in the build dir) are for
 # people and are only checked to be real, non-blank images.
 set -u
@@ -33,23 +33,23 @@ env GSK_RENDERER=cairo GTK_A11Y=none NO_AT_BRIDGE=1 \
 	"$TESTBUS/x11-screenshot" "$png" --delay 4 --size 640x480 -- \
 	"$IKEBUS_APPLET" --dump-state || fail "x11-screenshot failed (rc $?)"
 
-# the last complete state block the applet printed
-state=$(awk '/^end$/ { last = cur; cur = ""; next } /^[a-z-]+=/ { cur = cur $0 "\n" }
-	END { printf "%s", last }' "$png.log")
-echo "$state" | sed 's/^/  state: /'
-want() { printf '%s\n' "$state" | grep -qxF -- "$1" || fail "$case: applet state lacks '$1' (log: $(cat "$png.log"))"; }
+# the last state the applet printed (one JSON object per line)
+state=$(grep '^state: ' "$png.log" | tail -n1 | cut -c8-)
+echo "  state: $state"
+command -v jq >/dev/null || skip "jq is not installed"
+want() { printf '%s\n' "$state" | jq -e "$1" >/dev/null || fail "$case: applet state fails '$1' (log: $(cat "$png.log"))"; }
 case "$case" in
 running)
-	want "status=ikebusd $IKEBUS_VERSION is running"
-	want "version=$IKEBUS_VERSION"
-	want "backend=none"
-	want "details-visible=yes"
-	want "connections=0"
+	want ".status == \"ikebusd $IKEBUS_VERSION is running\""
+	want ".version == \"$IKEBUS_VERSION\""
+	want '.backend | IN("none", "xfrm", "userspace")'
+	want '."details-visible" == true'
+	want '.connections == [] and .list == "empty"'
 	;;
 not-running)
-	want "status=ikebusd is not running"
-	want "details-visible=no"
-	want "connections=0"
+	want '.status == "ikebusd is not running"'
+	want '."details-visible" == false'
+	want '.connections == [] and .list == "not-running"'
 	;;
 *) fail "unknown case $case" ;;
 esac

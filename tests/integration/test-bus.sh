@@ -100,7 +100,8 @@ ok "ikebusctl --no-such-option -> one line naming it, exit 1"
 #    exit status 0 after Shutdown
 log=$(mktemp)
 vg=()
-if command -v valgrind >/dev/null; then
+# (valgrind 3.19 cannot read clang 15's DWARF 5: use it only where it can run the binary)
+if command -v valgrind >/dev/null && valgrind -q "$IKEBUSD" --version >/dev/null 2>&1; then
 	vg=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9)
 fi
 ${vg[@]+"${vg[@]}"} "$IKEBUSD" 2>"$log" &

@@ -1,0 +1,620 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "actions.h"
+#include "errors.h"
+#include "manager-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define STATUS_NOTHING_TO_DO 26
+
+struct _BusConnObject {
+	GObject parent_instance;
+	BusManager *manager; /* borrowed: outlives every connection */
+	IkebusConnection *conn;
+	char *path;
+	gboolean persistent;
+	gboolean up; /* the "up" policy */
+	gboolean initiating;
+	IkebusConnSkeleton *skeleton;
+	GArray *serials[2]; /* BusSaKind: newest first */
+};
+
+G_DEFINE_TYPE(BusConnObject, bus_conn_object, G_TYPE_OBJECT)
+
+/* ---- the skeleton: properties from codegen, methods through bus_dispatch --------- */
+
+#define BUS_TYPE_CONN_SKELETON (bus_conn_skeleton_get_type())
+G_DECLARE_FINAL_TYPE(BusConnSkeleton, bus_conn_skeleton, BUS, CONN_SKELETON, IkebusConnSkeleton)
+
+struct _BusConnSkeleton {
+	IkebusConnSkeleton parent_instance;
+	BusConnObject *owner; /* weak: the object owns the skeleton */
+};
+
+G_DEFINE_TYPE(BusConnSkeleton, bus_conn_skeleton, IKEBUS_TYPE_CONN_SKELETON)
+
+static const BusHandler conn_handlers[];
+static const gsize n_conn_handlers;
+
+static void
+conn_method_call(GDBusConnection *connection, const char *sender, const char *object_path,
+		 const char *interface_name, const char *method_name, GVariant *parameters,
+		 GDBusMethodInvocation *invocation, gpointer user_data)
+{
+	BusConnObject *obj = BUS_CONN_SKELETON(user_data)->owner;
+
+	bus_dispatch(obj->manager->authz, BUS_IFACE_CONNECTION, conn_handlers, n_conn_handlers,
+		     G_OBJECT(obj), invocation);
+}
+
+static GDBusInterfaceVTable *
+conn_skeleton_get_vtable(GDBusInterfaceSkeleton *skeleton)
+{
+	static GDBusInterfaceVTable vtable;
+	static gsize once = 0;
+
+	if (g_once_init_enter(&once)) {
+		GDBusInterfaceSkeletonClass *parent =
+			G_DBUS_INTERFACE_SKELETON_CLASS(bus_conn_skeleton_parent_class);
+
+		vtable = *parent->get_vtable(skeleton);
+		vtable.method_call = conn_method_call;
+		g_once_init_leave(&once, 1);
+	}
+	return &vtable;
+}
+
+static void
+bus_conn_skeleton_class_init(BusConnSkeletonClass *klass)
+{
+	G_DBUS_INTERFACE_SKELETON_CLASS(klass)->get_vtable = conn_skeleton_get_vtable;
+}
+
+static void
+bus_conn_skeleton_init(BusConnSkeleton *skeleton)
+{
+}
+
+/* ---- properties -------------------------------------------------------------------- */
+
+char *
+bus_conn_path_for_name(const char *name)
+{
+	g_autofree char *escaped = g_dbus_escape_object_path(name);
+
+	return g_strconcat(BUS_CONNECTION_PATH_PREFIX, escaped, NULL);
+}
+
+static int
+compare_strings(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+static void
+update_policy(BusConnObject *obj)
+{
+	const IkebusConnection *c = obj->conn;
+	g_autoptr(GPtrArray) p = g_ptr_array_new();
+	const struct {
+		const char *name;
+		gboolean on;
+	} flags[] = {
+		{ "psk", c->psk },
+		{ "rsasig", c->rsasig },
+		{ "encrypt", c->encrypt },
+		{ "authenticate", c->authenticate },
+		{ "compress", c->compress },
+		{ "tunnel", c->tunnel },
+		{ "transport", !c->tunnel && (c->encrypt || c->authenticate) },
+		{ "pfs", c->pfs },
+		{ "rekey", c->rekey },
+		{ "narrowing", c->narrowing },
+		{ "modecfg-pull", c->modecfg_pull },
+		{ "initiate-on-traffic", c->initiate_on_traffic },
+		{ "opportunistic", g_strcmp0(c->left.host, "%opportunistic") == 0 ||
+					   g_strcmp0(c->right.host, "%opportunistic") == 0 },
+		{ "up", obj->up },
+		{ "persistent", obj->persistent },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(flags); i++) {
+		if (flags[i].on)
+			g_ptr_array_add(p, (gpointer) flags[i].name);
+	}
+	g_ptr_array_sort(p, compare_strings);
+	g_ptr_array_add(p, NULL);
+	ikebus_conn_set_policy(IKEBUS_CONN(obj->skeleton), (const char *const *) p->pdata);
+}
+
+static void
+update_sa_paths(BusConnObject *obj, BusSaKind kind)
+{
+	GArray *serials = obj->serials[kind];
+	g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; i < serials->len; i++)
+		g_ptr_array_add(paths, bus_sa_path(kind, g_array_index(serials, guint, i)));
+	g_ptr_array_add(paths, NULL);
+	if (kind == BUS_SA_IKE)
+		ikebus_conn_set_ike_sas(IKEBUS_CONN(obj->skeleton), (const char *const *) paths->pdata);
+	else
+		ikebus_conn_set_child_sas(IKEBUS_CONN(obj->skeleton), (const char *const *) paths->pdata);
+}
+
+/* State and Routing from the states of the connection's SAs. */
+static void
+update_state(BusConnObject *obj)
+{
+	BusEngine *engine = obj->manager->engine;
+	guint established = 0, deleting = 0, installed = 0;
+	GArray *ikes = obj->serials[BUS_SA_IKE], *children = obj->serials[BUS_SA_CHILD];
+	const char *state;
+
+	for (guint i = 0; i < ikes->len; i++) {
+		g_autofree char *s = bus_engine_get_sa_state(engine, BUS_SA_IKE,
+							     g_array_index(ikes, guint, i));
+
+		if (g_strcmp0(s, "established") == 0 || g_strcmp0(s, "rekeying") == 0)
+			established++;
+		else if (g_strcmp0(s, "deleting") == 0 || g_strcmp0(s, "rekeyed") == 0)
+			deleting++;
+	}
+	for (guint i = 0; i < children->len; i++) {
+		g_autofree char *s = bus_engine_get_sa_state(engine, BUS_SA_CHILD,
+							     g_array_index(children, guint, i));
+
+		if (g_strcmp0(s, "installed") == 0 || g_strcmp0(s, "rekeying") == 0)
+			installed++;
+	}
+	if (ikes->len == 0)
+		state = "down";
+	else if (established > 0)
+		state = installed > 0 && installed == children->len ? "up" : "partial";
+	else if (deleting == ikes->len)
+		state = "disconnecting";
+	else
+		state = "connecting";
+	ikebus_conn_set_state(IKEBUS_CONN(obj->skeleton), state);
+	ikebus_conn_set_routing(IKEBUS_CONN(obj->skeleton), installed > 0 ? "tunnel" : "unrouted");
+}
+
+void
+bus_conn_object_sa_event(BusConnObject *obj, BusSaEvent event, BusSaKind kind, guint serial)
+{
+	GArray *serials = obj->serials[kind];
+
+	if (event == BUS_SA_ADDED) {
+		g_array_prepend_val(serials, serial);
+		update_sa_paths(obj, kind);
+	} else if (event == BUS_SA_REMOVED) {
+		for (guint i = 0; i < serials->len; i++) {
+			if (g_array_index(serials, guint, i) == serial) {
+				g_array_remove_index(serials, i);
+				break;
+			}
+		}
+		update_sa_paths(obj, kind);
+	}
+	update_state(obj);
+}
+
+GArray *
+bus_conn_object_get_serials(BusConnObject *obj, BusSaKind kind)
+{
+	return obj->serials[kind];
+}
+
+/* ---- negotiating methods ---------------------------------------------------------- */
+
+static const char *const negotiate_keys[] = { "asynchronous", NULL };
+static const char *const negotiate_types[] = { "b" };
+
+static gboolean
+check_async_options(BusCall *call, GError **error)
+{
+	g_autoptr(GVariant) options = NULL;
+
+	g_variant_get(call->params, "(@a{sv})", &options);
+	return bus_check_options(options, "options", negotiate_keys, negotiate_types, error);
+}
+
+static void
+return_status(GDBusMethodInvocation *invocation, guint status)
+{
+	g_dbus_method_invocation_return_value(invocation, g_variant_new("(u)", status));
+}
+
+/* One call's progress and result: Progress lines go to the caller only. */
+typedef struct {
+	BusConnObject *obj; /* ref */
+	GDBusMethodInvocation *invocation; /* NULL when asynchronous (already answered) */
+	GDBusConnection *connection;       /* ref */
+	char *sender;
+} Negotiation;
+
+static void
+negotiation_free(gpointer data)
+{
+	Negotiation *n = data;
+
+	n->obj->initiating = FALSE;
+	g_object_unref(n->obj);
+	g_object_unref(n->connection);
+	g_free(n->sender);
+	g_free(n);
+}
+
+static void
+negotiation_progress(guint code, const char *line, gpointer user_data)
+{
+	Negotiation *n = user_data;
+	g_autoptr(GError) error = NULL;
+
+	if (n->invocation == NULL)
+		return;
+	if (!g_dbus_connection_emit_signal(n->connection, n->sender, n->obj->path,
+					   BUS_IFACE_CONNECTION, "Progress",
+					   g_variant_new("(us)", code, line), &error))
+		g_debug("Progress to %s: %s", n->sender, error->message);
+}
+
+static void
+negotiation_done(guint status, gpointer user_data)
+{
+	Negotiation *n = user_data;
+
+	if (n->invocation != NULL)
+		return_status(g_steal_pointer(&n->invocation), status);
+}
+
+static gboolean
+check_initiate(BusCall *call, GError **error)
+{
+	static const char *const keys[] = { "remote-host", "xauth-user", "xauth-password",
+					    "asynchronous", NULL };
+	static const char *const types[] = { "s", "s", "s", "b" };
+	BusConnObject *obj = call->target;
+	g_autoptr(GVariant) options = NULL;
+	const char *remote;
+
+	g_variant_get(call->params, "(@a{sv})", &options);
+	if (!bus_check_options(options, "options", keys, types, error))
+		return FALSE;
+	if (g_variant_lookup(options, "remote-host", "&s", &remote)) {
+		g_autoptr(GInetAddress) addr = g_inet_address_new_from_string(remote);
+
+		if (addr == NULL && (remote[0] == '\0' || strpbrk(remote, " \t/%") != NULL)) {
+			g_set_error(error, IKEBUS_ERROR, IKEBUS_ERROR_INVALID_ARGUMENT,
+				    "remote-host: \"%s\" is not an IP address or DNS name", remote);
+			return FALSE;
+		}
+		if (g_strcmp0(obj->conn->left.host, "%any") != 0 &&
+		    g_strcmp0(obj->conn->right.host, "%any") != 0) {
+			g_set_error(error, IKEBUS_ERROR, IKEBUS_ERROR_INVALID_ARGUMENT,
+				    "remote-host: connection \"%s\" has no %%any peer",
+				    obj->conn->name);
+			return FALSE;
+		}
+	}
+	if (obj->initiating) {
+		g_set_error(error, IKEBUS_ERROR, IKEBUS_ERROR_BUSY,
+			    "connection \"%s\" is already being initiated", obj->conn->name);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+act_initiate(BusCall *call)
+{
+	BusConnObject *obj = call->target;
+	g_autoptr(GVariant) options = NULL;
+	const char *remote = NULL;
+	gboolean async;
+	Negotiation *n;
+	GError *error = NULL;
+
+	g_variant_get(call->params, "(@a{sv})", &options);
+	g_variant_lookup(options, "remote-host", "&s", &remote);
+	async = bus_option_bool(options, "asynchronous", FALSE);
+	/* xauth-user/-password would go to the agent machinery; never logged */
+	n = g_new0(Negotiation, 1);
+	n->obj = g_object_ref(obj);
+	/* asynchronous: answered below, so no Progress and no second reply */
+	n->invocation = async ? NULL : call->invocation;
+	n->connection = g_object_ref(g_dbus_method_invocation_get_connection(call->invocation));
+	n->sender = g_strdup(g_dbus_method_invocation_get_sender(call->invocation));
+	obj->initiating = TRUE;
+	if (!bus_engine_initiate(obj->manager->engine, obj->conn->name, remote,
+				 negotiation_progress, negotiation_done, n, negotiation_free,
+				 &error)) {
+		negotiation_free(n);
+		bus_return_error(call->invocation, error);
+		return;
+	}
+	/* @n may be gone already (an engine that finished at once) */
+	obj->up = TRUE;
+	update_policy(obj);
+	if (async)
+		return_status(call->invocation, 0);
+}
+
+static void
+act_down(BusCall *call)
+{
+	BusConnObject *obj = call->target;
+	GError *error = NULL;
+	gint n;
+
+	n = bus_engine_terminate(obj->manager->engine, obj->conn->name, &error);
+	if (n < 0) {
+		bus_return_error(call->invocation, error);
+		return;
+	}
+	obj->up = FALSE;
+	update_policy(obj);
+	return_status(call->invocation, n == 0 ? STATUS_NOTHING_TO_DO : 0);
+}
+
+/* DeleteIke, DeleteChild, DownIke, DownChild: the newest SA of a kind (all IKE SAs). */
+static void
+delete_sas(BusCall *call, BusSaKind kind, gboolean down)
+{
+	BusConnObject *obj = call->target;
+	BusEngine *engine = obj->manager->engine;
+	g_autoptr(GArray) serials = NULL;
+	GError *error = NULL;
+
+	if (!bus_engine_is_running(engine)) {
+		bus_engine_not_running(engine, &error);
+		bus_return_error(call->invocation, error);
+		return;
+	}
+	if (down) {
+		obj->up = FALSE;
+		update_policy(obj);
+	}
+	serials = g_array_copy(obj->serials[kind]);
+	if (serials->len == 0) {
+		return_status(call->invocation, STATUS_NOTHING_TO_DO);
+		return;
+	}
+	for (guint i = 0; i < (kind == BUS_SA_IKE ? serials->len : 1); i++) {
+		if (!bus_engine_delete_sa(engine, kind, g_array_index(serials, guint, i), &error)) {
+			bus_return_error(call->invocation, error);
+			return;
+		}
+	}
+	/* the deletions run on; asynchronous or not, their end shows in State */
+	return_status(call->invocation, 0);
+}
+
+static void
+act_delete_ike(BusCall *call)
+{
+	delete_sas(call, BUS_SA_IKE, FALSE);
+}
+
+static void
+act_delete_child(BusCall *call)
+{
+	delete_sas(call, BUS_SA_CHILD, FALSE);
+}
+
+static void
+act_down_ike(BusCall *call)
+{
+	delete_sas(call, BUS_SA_IKE, TRUE);
+}
+
+static void
+act_down_child(BusCall *call)
+{
+	delete_sas(call, BUS_SA_CHILD, TRUE);
+}
+
+static void
+not_supported(BusCall *call, const char *what)
+{
+	BusConnObject *obj = call->target;
+	GError *error = NULL;
+
+	if (!bus_engine_is_running(obj->manager->engine)) {
+		bus_engine_not_running(obj->manager->engine, &error);
+		bus_return_error(call->invocation, error);
+		return;
+	}
+	g_dbus_method_invocation_return_error(call->invocation, IKEBUS_ERROR,
+					      IKEBUS_ERROR_NOT_SUPPORTED,
+					      "%s is not supported by the running engine", what);
+}
+
+static void
+act_route(BusCall *call)
+{
+	not_supported(call, "Route (on-demand policies)");
+}
+
+static void
+act_unroute(BusCall *call)
+{
+	not_supported(call, "Unroute (on-demand policies)");
+}
+
+static void
+act_rekey_ike(BusCall *call)
+{
+	not_supported(call, "RekeyIke");
+}
+
+static void
+act_rekey_child(BusCall *call)
+{
+	not_supported(call, "RekeyChild");
+}
+
+static void
+act_delete(BusCall *call)
+{
+	BusConnObject *obj = call->target;
+	g_autofree char *name = g_strdup(obj->conn->name);
+	GError *error = NULL;
+
+	if (!bus_manager_delete_connection(obj->manager, name, &error)) {
+		bus_return_error(call->invocation, error);
+		return;
+	}
+	g_dbus_method_invocation_return_value(call->invocation, NULL);
+}
+
+static gboolean
+check_redirect(BusCall *call, GError **error)
+{
+	g_autofree const char **dests = NULL;
+	g_autoptr(GVariant) options = NULL;
+
+	g_variant_get(call->params, "(^a&s@a{sv})", &dests, &options);
+	if (!bus_check_options(options, "options", NULL, NULL, error))
+		return FALSE;
+	if (dests[0] == NULL) {
+		g_set_error_literal(error, IKEBUS_ERROR, IKEBUS_ERROR_INVALID_ARGUMENT,
+				    "destinations: empty");
+		return FALSE;
+	}
+	for (gsize i = 0; dests[i] != NULL; i++) {
+		g_autoptr(GInetAddress) a = g_inet_address_new_from_string(dests[i]);
+
+		if (a == NULL && (dests[i][0] == '\0' || strpbrk(dests[i], " \t/%") != NULL)) {
+			g_set_error(error, IKEBUS_ERROR, IKEBUS_ERROR_INVALID_ARGUMENT,
+				    "destinations: \"%s\" is not an IP address or DNS name", dests[i]);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static void
+act_redirect(BusCall *call)
+{
+	not_supported(call, "IKEv2 redirect (RFC 5685)");
+}
+
+static const BusHandler conn_handlers[] = {
+	{ "Initiate", check_initiate, act_initiate },
+	{ "Down", check_async_options, act_down },
+	{ "Delete", NULL, act_delete },
+	{ "Route", NULL, act_route },
+	{ "Unroute", NULL, act_unroute },
+	{ "RekeyIke", check_async_options, act_rekey_ike },
+	{ "RekeyChild", check_async_options, act_rekey_child },
+	{ "DeleteIke", check_async_options, act_delete_ike },
+	{ "DeleteChild", check_async_options, act_delete_child },
+	{ "DownIke", check_async_options, act_down_ike },
+	{ "DownChild", check_async_options, act_down_child },
+	{ "RedirectTo", check_redirect, act_redirect },
+};
+static const gsize n_conn_handlers = G_N_ELEMENTS(conn_handlers);
+
+/* ---- life cycle ----------------------------------------------------------------------- */
+
+const char *
+bus_conn_object_get_path(BusConnObject *obj)
+{
+	return obj->path;
+}
+
+const char *
+bus_conn_object_get_name(BusConnObject *obj)
+{
+	return obj->conn->name;
+}
+
+const IkebusConnection *
+bus_conn_object_get_connection(BusConnObject *obj)
+{
+	return obj->conn;
+}
+
+gboolean
+bus_conn_object_get_persistent(BusConnObject *obj)
+{
+	return obj->persistent;
+}
+
+GDBusInterfaceSkeleton *
+bus_conn_object_get_skeleton(BusConnObject *obj)
+{
+	return G_DBUS_INTERFACE_SKELETON(obj->skeleton);
+}
+
+gboolean
+bus_conn_object_export(BusConnObject *obj, GDBusConnection *connection, GError **error)
+{
+	if (g_dbus_interface_skeleton_get_connection(G_DBUS_INTERFACE_SKELETON(obj->skeleton)))
+		return TRUE;
+	return g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(obj->skeleton),
+						connection, obj->path, error);
+}
+
+void
+bus_conn_object_unexport(BusConnObject *obj)
+{
+	if (g_dbus_interface_skeleton_get_connection(G_DBUS_INTERFACE_SKELETON(obj->skeleton)))
+		g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(obj->skeleton));
+}
+
+static void
+bus_conn_object_finalize(GObject *object)
+{
+	BusConnObject *obj = BUS_CONN_OBJECT(object);
+
+	bus_conn_object_unexport(obj);
+	g_object_unref(obj->skeleton);
+	ikebus_connection_free(obj->conn);
+	g_free(obj->path);
+	g_array_unref(obj->serials[BUS_SA_IKE]);
+	g_array_unref(obj->serials[BUS_SA_CHILD]);
+	G_OBJECT_CLASS(bus_conn_object_parent_class)->finalize(object);
+}
+
+static void
+bus_conn_object_class_init(BusConnObjectClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = bus_conn_object_finalize;
+}
+
+static void
+bus_conn_object_init(BusConnObject *obj)
+{
+	obj->serials[BUS_SA_IKE] = g_array_new(FALSE, FALSE, sizeof(guint));
+	obj->serials[BUS_SA_CHILD] = g_array_new(FALSE, FALSE, sizeof(guint));
+}
+
+BusConnObject *
+bus_conn_object_new(BusManager *manager, IkebusConnection *conn, gboolean persistent)
+{
+	BusConnObject *obj = g_object_new(BUS_TYPE_CONN_OBJECT, NULL);
+	BusConnSkeleton *sk = g_object_new(BUS_TYPE_CONN_SKELETON, NULL);
+	const char *const none[] = { NULL };
+
+	obj->manager = manager;
+	obj->conn = conn;
+	obj->persistent = persistent;
+	obj->path = bus_conn_path_for_name(conn->name);
+	sk->owner = obj;
+	obj->skeleton = IKEBUS_CONN_SKELETON(sk);
+	ikebus_conn_set_name(IKEBUS_CONN(obj->skeleton), conn->name);
+	ikebus_conn_set_options(IKEBUS_CONN(obj->skeleton), ikebus_connection_to_options(conn));
+	ikebus_conn_set_left(IKEBUS_CONN(obj->skeleton), ikebus_connection_end_to_options(conn, FALSE));
+	ikebus_conn_set_right(IKEBUS_CONN(obj->skeleton), ikebus_connection_end_to_options(conn, TRUE));
+	ikebus_conn_set_persistent(IKEBUS_CONN(obj->skeleton), persistent);
+	ikebus_conn_set_ike_sas(IKEBUS_CONN(obj->skeleton), none);
+	ikebus_conn_set_child_sas(IKEBUS_CONN(obj->skeleton), none);
+	update_policy(obj);
+	update_state(obj);
+	return obj;
+}

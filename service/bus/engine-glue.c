@@ -1,0 +1,581 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "engine-glue.h"
+#include "errors.h"
+
+#include <string.h>
+
+#ifdef IKEBUS_HAVE_ENGINE
+#include "engine.h"
+#endif
+
+struct BusEngine {
+	BusEngineSaFunc sa_func;
+	gpointer sa_data;
+	char *why_not; /* why there is no engine */
+#ifdef IKEBUS_HAVE_ENGINE
+	Engine *engine;
+	guint observer_id;
+#endif
+};
+
+gboolean
+bus_engine_is_running(const BusEngine *engine)
+{
+#ifdef IKEBUS_HAVE_ENGINE
+	return engine->engine != NULL;
+#else
+	return FALSE;
+#endif
+}
+
+gboolean
+bus_engine_not_running(const BusEngine *engine, GError **error)
+{
+	g_set_error(error, IKEBUS_ERROR, IKEBUS_ERROR_NOT_SUPPORTED,
+		    "the IKE engine is not running (%s)", engine->why_not);
+	return FALSE;
+}
+
+void
+bus_engine_set_sa_observer(BusEngine *engine, BusEngineSaFunc func, gpointer user_data)
+{
+	engine->sa_func = func;
+	engine->sa_data = user_data;
+}
+
+#ifdef IKEBUS_HAVE_ENGINE
+
+/* ---- the engine is built in ---------------------------------------------------- */
+
+static void
+convert_engine_error(GError **error)
+{
+	static const IkebusError map[] = {
+		[ENGINE_ERROR_FAILED] = IKEBUS_ERROR_FAILED,
+		[ENGINE_ERROR_NOT_FOUND] = IKEBUS_ERROR_NOT_FOUND,
+		[ENGINE_ERROR_ALREADY_EXISTS] = IKEBUS_ERROR_ALREADY_EXISTS,
+		[ENGINE_ERROR_INVALID_ARGUMENT] = IKEBUS_ERROR_INVALID_ARGUMENT,
+		[ENGINE_ERROR_NOT_SUPPORTED] = IKEBUS_ERROR_NOT_SUPPORTED,
+	};
+
+	if (error == NULL || *error == NULL || (*error)->domain != ENGINE_ERROR)
+		return;
+	(*error)->code = (guint) (*error)->code < G_N_ELEMENTS(map) ? (gint) map[(*error)->code]
+								     : IKEBUS_ERROR_FAILED;
+	(*error)->domain = IKEBUS_ERROR;
+}
+
+static const char *
+ike_state(const EngineIkeSaInfo *i)
+{
+	if (g_str_equal(i->state, "IKE_SA_INIT_I"))
+		return "init-sent";
+	if (g_str_equal(i->state, "IKE_SA_INIT_R"))
+		return "init-received";
+	if (g_str_equal(i->state, "IKE_AUTH_I"))
+		return "auth-sent";
+	if (g_str_equal(i->state, "ESTABLISHED"))
+		return "established";
+	if (g_str_equal(i->state, "NEW"))
+		return i->initiator ? "init-sent" : "init-received";
+	return "deleting";
+}
+
+static const char *
+child_state(const EngineChildSaInfo *c)
+{
+	if (g_str_equal(c->state, "LARVAL"))
+		return "creating";
+	if (g_str_equal(c->state, "INSTALLED"))
+		return "installed";
+	return "deleting";
+}
+
+static char *
+conn_path(const char *name)
+{
+	g_autofree char *escaped = g_dbus_escape_object_path(name);
+
+	return g_strdup_printf(BUS_ROOT_PATH "/connection/%s", escaped);
+}
+
+/* "ENCR_AES_GCM_16_256-PRF_HMAC_SHA2_256-CURVE25519" -> the algorithm properties */
+static void
+set_ike_algorithms(GHashTable *props, const char *algs)
+{
+	g_auto(GStrv) parts = g_strsplit(algs != NULL ? algs : "", "-", -1);
+
+	for (gsize i = 0; parts[i] != NULL; i++) {
+		g_autofree char *lower = g_ascii_strdown(parts[i], -1);
+
+		if (g_str_has_prefix(lower, "encr_"))
+			bus_props_set(props, "Encryption", g_variant_new_string(lower + 5));
+		else if (g_str_has_prefix(lower, "prf_"))
+			bus_props_set(props, "Prf", g_variant_new_string(lower + 4));
+		else if (g_str_has_prefix(lower, "auth_") || g_str_has_prefix(lower, "integ_"))
+			bus_props_set(props, "Integrity",
+				      g_variant_new_string(strchr(lower, '_') + 1));
+		else if (*lower != '\0')
+			bus_props_set(props, "KeyExchange", g_variant_new_string(lower));
+	}
+	/* an AEAD cipher has no integrity algorithm; before IKE_SA_INIT there is neither */
+	if (g_hash_table_contains(props, "Encryption") && !g_hash_table_contains(props, "Integrity"))
+		bus_props_set(props, "Integrity", g_variant_new_string("none"));
+}
+
+static void
+ike_props(const EngineIkeSaInfo *i, GPtrArray *children, GHashTable *props)
+{
+	g_autofree char *cpath = conn_path(i->connection);
+	GVariantBuilder b;
+
+	bus_props_set(props, "Serial", g_variant_new_uint32(i->serial));
+	bus_props_set(props, "Connection", g_variant_new_object_path(cpath));
+	bus_props_set(props, "State", g_variant_new_string(ike_state(i)));
+	bus_props_set(props, "Role", g_variant_new_string(i->initiator ? "initiator" : "responder"));
+	bus_props_set(props, "LocalSpi", g_variant_new_uint64(i->initiator ? i->spi_i : i->spi_r));
+	bus_props_set(props, "RemoteSpi", g_variant_new_uint64(i->initiator ? i->spi_r : i->spi_i));
+	bus_props_set(props, "LocalAddress", g_variant_new_string(i->local_host ? i->local_host : ""));
+	bus_props_set(props, "LocalPort", g_variant_new_uint16(i->local_port));
+	bus_props_set(props, "RemoteAddress",
+		      g_variant_new_string(i->remote_host ? i->remote_host : ""));
+	bus_props_set(props, "RemotePort", g_variant_new_uint16(i->remote_port));
+	bus_props_set(props, "LocalId", g_variant_new_string(i->local_id ? i->local_id : ""));
+	bus_props_set(props, "RemoteId", g_variant_new_string(i->remote_id ? i->remote_id : ""));
+	bus_props_set(props, "NatRemote", g_variant_new_boolean(i->nat_detected));
+	set_ike_algorithms(props, i->algorithms);
+	bus_props_set(props, "CreatedAt", g_variant_new_int64(i->created));
+	bus_props_set(props, "EstablishedAt", g_variant_new_int64(i->established));
+	bus_props_set(props, "MessagesIn", g_variant_new_uint64(i->messages_in));
+	bus_props_set(props, "MessagesOut", g_variant_new_uint64(i->messages_out));
+	bus_props_set(props, "Retransmits", g_variant_new_uint64(i->retransmits));
+	g_variant_builder_init(&b, G_VARIANT_TYPE("ao"));
+	for (guint k = 0; children != NULL && k < children->len; k++) {
+		const EngineChildSaInfo *c = children->pdata[k];
+		g_autofree char *p = NULL;
+
+		if (c->ike_serial != i->serial)
+			continue;
+		p = bus_sa_path(BUS_SA_CHILD, c->serial);
+		g_variant_builder_add(&b, "o", p);
+	}
+	bus_props_set(props, "ChildSAs", g_variant_builder_end(&b));
+}
+
+static void
+child_props(const EngineChildSaInfo *c, GHashTable *props)
+{
+	g_autofree char *cpath = conn_path(c->connection);
+	g_autofree char *ike = bus_sa_path(BUS_SA_IKE, c->ike_serial);
+	g_auto(GStrv) algs = g_strsplit(c->algorithms != NULL ? c->algorithms : "", "-", 2);
+	g_auto(GStrv) lts = g_strsplit(c->local_ts != NULL ? c->local_ts : "", ",", -1);
+	g_auto(GStrv) rts = g_strsplit(c->remote_ts != NULL ? c->remote_ts : "", ",", -1);
+	g_autofree char *encr = g_ascii_strdown(algs[0] != NULL ? algs[0] : "", -1);
+	g_autofree char *integ = g_ascii_strdown(algs[0] && algs[1] ? algs[1] : "none", -1);
+
+	bus_props_set(props, "Serial", g_variant_new_uint32(c->serial));
+	bus_props_set(props, "Connection", g_variant_new_object_path(cpath));
+	bus_props_set(props, "IkeSA", g_variant_new_object_path(ike));
+	bus_props_set(props, "State", g_variant_new_string(child_state(c)));
+	bus_props_set(props, "Mode", g_variant_new_string(c->mode ? c->mode : "tunnel"));
+	bus_props_set(props, "Protocol", g_variant_new_string("esp"));
+	bus_props_set(props, "InboundSpi", g_variant_new_uint32(c->spi_in));
+	bus_props_set(props, "OutboundSpi", g_variant_new_uint32(c->spi_out));
+	bus_props_set(props, "Encryption", g_variant_new_string(encr));
+	bus_props_set(props, "Integrity", g_variant_new_string(integ));
+	bus_props_set(props, "Encapsulation", g_variant_new_boolean(c->encap));
+	bus_props_set(props, "LocalTrafficSelectors",
+		      g_variant_new_strv((const char *const *) lts, lts[0] && *lts[0] ? -1 : 0));
+	bus_props_set(props, "RemoteTrafficSelectors",
+		      g_variant_new_strv((const char *const *) rts, rts[0] && *rts[0] ? -1 : 0));
+	bus_props_set(props, "InstalledAt", g_variant_new_int64(c->established));
+	bus_props_set(props, "BytesIn", g_variant_new_uint64(c->bytes_in));
+	bus_props_set(props, "BytesOut", g_variant_new_uint64(c->bytes_out));
+	bus_props_set(props, "PacketsIn", g_variant_new_uint64(c->packets_in));
+	bus_props_set(props, "PacketsOut", g_variant_new_uint64(c->packets_out));
+}
+
+static gboolean
+source_get(gpointer source, BusSaKind kind, guint serial, GHashTable *props)
+{
+	BusEngine *e = source;
+
+	switch (kind) {
+	case BUS_SA_IKE: {
+		g_autoptr(EngineIkeSaInfo) i = engine_get_ike_sa_info(e->engine, serial);
+		g_autoptr(GPtrArray) children = NULL;
+
+		if (i == NULL)
+			return FALSE;
+		children = engine_list_child_sas(e->engine);
+		ike_props(i, children, props);
+		return TRUE;
+	}
+	case BUS_SA_CHILD: {
+		g_autoptr(EngineChildSaInfo) c = engine_get_child_sa_info(e->engine, serial);
+
+		if (c == NULL)
+			return FALSE;
+		child_props(c, props);
+		return TRUE;
+	}
+	}
+	return FALSE;
+}
+
+static void
+source_foreach(gpointer source, BusSaKind kind, BusSaVisitFunc visit, gpointer visit_data)
+{
+	BusEngine *e = source;
+	g_autoptr(GPtrArray) children = engine_list_child_sas(e->engine);
+	g_autoptr(GHashTable) props = bus_tree_props_new();
+
+	if (kind == BUS_SA_IKE) {
+		g_autoptr(GPtrArray) ikes = engine_list_ike_sas(e->engine);
+
+		for (guint k = 0; k < ikes->len; k++) {
+			const EngineIkeSaInfo *i = ikes->pdata[k];
+
+			g_hash_table_remove_all(props);
+			ike_props(i, children, props);
+			visit(i->serial, props, visit_data);
+		}
+		return;
+	}
+	for (guint k = 0; k < children->len; k++) {
+		const EngineChildSaInfo *c = children->pdata[k];
+
+		g_hash_table_remove_all(props);
+		child_props(c, props);
+		visit(c->serial, props, visit_data);
+	}
+}
+
+static const BusSaSourceFuncs engine_source = {
+	.get = source_get,
+	.foreach = source_foreach,
+};
+
+const BusSaSourceFuncs *
+bus_engine_get_sa_source(BusEngine *engine)
+{
+	return engine->engine != NULL ? &engine_source : NULL;
+}
+
+char *
+bus_engine_get_sa_state(BusEngine *engine, BusSaKind kind, guint serial)
+{
+	if (engine->engine == NULL)
+		return NULL;
+	if (kind == BUS_SA_IKE) {
+		g_autoptr(EngineIkeSaInfo) i = engine_get_ike_sa_info(engine->engine, serial);
+
+		return i != NULL ? g_strdup(ike_state(i)) : NULL;
+	} else {
+		g_autoptr(EngineChildSaInfo) c = engine_get_child_sa_info(engine->engine, serial);
+
+		return c != NULL ? g_strdup(child_state(c)) : NULL;
+	}
+}
+
+static void
+observer_cb(EngineSaEvent event, EngineSaKind kind, guint serial, gpointer user_data)
+{
+	BusEngine *e = user_data;
+	BusSaKind k = kind == ENGINE_SA_KIND_IKE ? BUS_SA_IKE : BUS_SA_CHILD;
+	BusSaEvent ev = event == ENGINE_SA_EVENT_ADDED	   ? BUS_SA_ADDED
+			: event == ENGINE_SA_EVENT_CHANGED ? BUS_SA_CHANGED
+							   : BUS_SA_REMOVED;
+	g_autofree char *conn = NULL;
+
+	if (e->sa_func == NULL)
+		return;
+	if (ev != BUS_SA_REMOVED) {
+		if (k == BUS_SA_IKE) {
+			g_autoptr(EngineIkeSaInfo) i = engine_get_ike_sa_info(e->engine, serial);
+
+			conn = i != NULL ? g_strdup(i->connection) : NULL;
+		} else {
+			g_autoptr(EngineChildSaInfo) c = engine_get_child_sa_info(e->engine, serial);
+
+			conn = c != NULL ? g_strdup(c->connection) : NULL;
+		}
+		if (conn == NULL)
+			return;
+	}
+	e->sa_func(ev, k, serial, conn, e->sa_data);
+}
+
+BusEngine *
+bus_engine_new(const BusEngineConfig *cfg)
+{
+	BusEngine *e = g_new0(BusEngine, 1);
+	EngineSecrets secrets = {
+		.lookup_psk = ikebus_secrets_psk_lookup_func,
+		.user_data = cfg->secrets,
+	};
+	NetConfig net_cfg = {
+		.addresses = cfg->listen,
+		.ike_port = cfg->ike_port,
+		.natt_port = cfg->natt_port,
+	};
+	g_autoptr(GError) error = NULL;
+	NetIo *net;
+
+	if (cfg->kernel == NULL) {
+		e->why_not = g_strdup("no kernel backend: start ikebusd with --kernel xfrm or "
+				      "--kernel userspace");
+		return e;
+	}
+	net = net_io_new(NULL, &net_cfg, &error);
+	if (net == NULL) {
+		e->why_not = g_strdup_printf("cannot listen for IKE: %s", error->message);
+		g_warning("%s", e->why_not);
+		return e;
+	}
+	e->engine = engine_new(NULL, cfg->kernel, &secrets, net, NULL);
+	e->observer_id = engine_add_observer(e->engine, observer_cb, e);
+	return e;
+}
+
+void
+bus_engine_free(BusEngine *engine, gboolean leave_state)
+{
+	if (engine == NULL)
+		return;
+	if (engine->engine != NULL) {
+		engine_remove_observer(engine->engine, engine->observer_id);
+		if (!leave_state)
+			engine_shutdown(engine->engine);
+		engine_free(engine->engine);
+	}
+	g_free(engine->why_not);
+	g_free(engine);
+}
+
+gboolean
+bus_engine_add_connection(BusEngine *engine, const IkebusConnection *conn, gboolean replace,
+			  GError **error)
+{
+	g_autoptr(GVariant) options = NULL;
+	IkebusConnection *copy;
+
+	if (engine->engine == NULL)
+		return TRUE;
+	options = g_variant_ref_sink(ikebus_connection_to_options(conn));
+	copy = ikebus_connection_new_from_options(conn->name, options, error);
+	if (copy == NULL)
+		return FALSE;
+	if (!engine_add_connection(engine->engine, copy, replace, error)) {
+		convert_engine_error(error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+bus_engine_delete_connection(BusEngine *engine, const char *name, GError **error)
+{
+	if (engine->engine == NULL)
+		return TRUE;
+	if (!engine_delete_connection(engine->engine, name, error)) {
+		convert_engine_error(error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+typedef struct {
+	BusEngineProgressFunc progress;
+	BusEngineDoneFunc done;
+	gpointer user_data;
+	GDestroyNotify destroy;
+} InitiateData;
+
+static void
+initiate_progress(EngineStatus code, const char *line, gpointer user_data)
+{
+	InitiateData *d = user_data;
+
+	if (d->progress != NULL)
+		d->progress((guint) code, line, d->user_data);
+}
+
+static void
+initiate_done(EngineStatus status, gpointer user_data)
+{
+	InitiateData *d = user_data;
+
+	if (d->done != NULL)
+		d->done((guint) status, d->user_data);
+}
+
+static void
+initiate_destroy(gpointer user_data)
+{
+	InitiateData *d = user_data;
+
+	if (d->destroy != NULL)
+		d->destroy(d->user_data);
+	g_free(d);
+}
+
+gboolean
+bus_engine_initiate(BusEngine *engine, const char *name, const char *remote_host,
+		    BusEngineProgressFunc progress, BusEngineDoneFunc done, gpointer user_data,
+		    GDestroyNotify destroy, GError **error)
+{
+	InitiateData *d;
+
+	if (engine->engine == NULL)
+		return bus_engine_not_running(engine, error);
+	d = g_new0(InitiateData, 1);
+	d->progress = progress;
+	d->done = done;
+	d->user_data = user_data;
+	d->destroy = destroy;
+	if (!engine_initiate(engine->engine, name, remote_host, initiate_progress, initiate_done, d,
+			     initiate_destroy, error)) {
+		/* nothing started: the engine did not take @d */
+		g_free(d);
+		convert_engine_error(error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gint
+bus_engine_terminate(BusEngine *engine, const char *name, GError **error)
+{
+	gint n;
+
+	if (engine->engine == NULL)
+		return bus_engine_not_running(engine, error) ? 0 : -1;
+	n = engine_terminate(engine->engine, name, error);
+	if (n < 0)
+		convert_engine_error(error);
+	return n;
+}
+
+gboolean
+bus_engine_delete_sa(BusEngine *engine, BusSaKind kind, guint serial, GError **error)
+{
+	gboolean ok;
+
+	if (engine->engine == NULL)
+		return bus_engine_not_running(engine, error);
+	ok = kind == BUS_SA_IKE ? engine_delete_ike_sa(engine->engine, serial, error)
+				: engine_delete_child_sa(engine->engine, serial, error);
+	if (!ok)
+		convert_engine_error(error);
+	return ok;
+}
+
+gboolean
+bus_engine_is_listening(const BusEngine *engine)
+{
+	return engine->engine != NULL;
+}
+
+void
+bus_engine_add_counters(BusEngine *engine, GVariantDict *dict)
+{
+	EngineCounters c = { 0 };
+	guint64 ike = 0, child = 0;
+
+	if (engine->engine == NULL)
+		return;
+	engine_get_counters(engine->engine, &c);
+	for (gsize i = 0; i < G_N_ELEMENTS(c.ike_sas_by_state); i++)
+		ike += c.ike_sas_by_state[i];
+	for (gsize i = 0; i < G_N_ELEMENTS(c.child_sas_by_state); i++)
+		child += c.child_sas_by_state[i];
+	g_variant_dict_insert(dict, "ike-sa-established", "t", c.ike_sas_established);
+	g_variant_dict_insert(dict, "child-sa-established", "t", c.child_sas_installed);
+	g_variant_dict_insert(dict, "packets-dropped-malformed", "t", c.messages_dropped);
+	g_variant_dict_insert(dict, "ike-sa-current", "t", ike);
+	g_variant_dict_insert(dict, "child-sa-current", "t", child);
+}
+
+#else /* !IKEBUS_HAVE_ENGINE */
+
+/* ---- no engine in this build: configuration only, honest refusals ------------- */
+
+BusEngine *
+bus_engine_new(const BusEngineConfig *cfg)
+{
+	BusEngine *e = g_new0(BusEngine, 1);
+
+	e->why_not = g_strdup("this ikebusd was built without it");
+	return e;
+}
+
+void
+bus_engine_free(BusEngine *engine, gboolean leave_state)
+{
+	if (engine == NULL)
+		return;
+	g_free(engine->why_not);
+	g_free(engine);
+}
+
+const BusSaSourceFuncs *
+bus_engine_get_sa_source(BusEngine *engine)
+{
+	return NULL;
+}
+
+char *
+bus_engine_get_sa_state(BusEngine *engine, BusSaKind kind, guint serial)
+{
+	return NULL;
+}
+
+gboolean
+bus_engine_add_connection(BusEngine *engine, const IkebusConnection *conn, gboolean replace,
+			  GError **error)
+{
+	return TRUE;
+}
+
+gboolean
+bus_engine_delete_connection(BusEngine *engine, const char *name, GError **error)
+{
+	return TRUE;
+}
+
+gboolean
+bus_engine_initiate(BusEngine *engine, const char *name, const char *remote_host,
+		    BusEngineProgressFunc progress, BusEngineDoneFunc done, gpointer user_data,
+		    GDestroyNotify destroy, GError **error)
+{
+	return bus_engine_not_running(engine, error);
+}
+
+gint
+bus_engine_terminate(BusEngine *engine, const char *name, GError **error)
+{
+	bus_engine_not_running(engine, error);
+	return -1;
+}
+
+gboolean
+bus_engine_delete_sa(BusEngine *engine, BusSaKind kind, guint serial, GError **error)
+{
+	return bus_engine_not_running(engine, error);
+}
+
+gboolean
+bus_engine_is_listening(const BusEngine *engine)
+{
+	return FALSE;
+}
+
+void
+bus_engine_add_counters(BusEngine *engine, GVariantDict *dict)
+{
+}
+
+#endif

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * BusEngine: the one seam between bus/ and the IKE engine (engine/engine.h).
+ * Everything the D-Bus objects need from the engine goes through here, so
+ * that a daemon built before the engine exists answers honestly: methods
+ * that need a running engine fail with NotSupported "the IKE engine is not
+ * running" and never pretend to succeed; configuration (connections,
+ * secrets, settings) is kept by bus/ and config/ either way.
+ *
+ * Built with IKEBUS_HAVE_ENGINE (meson finds engine_dep), the functions call
+ * the engine; SA objects come from its tables and observer.
+ *
+ * Thread: the main context. Errors: IKEBUS_ERROR (engine errors converted).
+ */
+#pragma once
+
+#include "tree.h"
+
+#include "config/connection.h"
+#include "config/secrets.h"
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef struct KernelBackend KernelBackend;
+
+typedef struct {
+	KernelBackend *kernel;	    /* borrowed; NULL: no backend */
+	const char *const *listen;  /* addresses to bind; NULL: wildcard */
+	guint16 ike_port;	    /* 0: 500 */
+	guint16 natt_port;	    /* 0: 4500 */
+	IkebusSecrets *secrets;	    /* borrowed; the PSK provider */
+} BusEngineConfig;
+
+typedef struct BusEngine BusEngine;
+
+/* An SA came, changed or went; @connection is NULL for REMOVED. */
+typedef void (*BusEngineSaFunc)(BusSaEvent event, BusSaKind kind, guint serial,
+				const char *connection, gpointer user_data);
+typedef void (*BusEngineProgressFunc)(guint code, const char *line, gpointer user_data);
+typedef void (*BusEngineDoneFunc)(guint status, gpointer user_data);
+
+/* Owned; never NULL. Whether an engine runs: bus_engine_is_running(). */
+BusEngine *bus_engine_new(const BusEngineConfig *cfg);
+/* @leave_state: keep kernel state and do not tell peers (Shutdown leave-state). */
+void bus_engine_free(BusEngine *engine, gboolean leave_state);
+
+gboolean bus_engine_is_running(const BusEngine *engine);
+/* Sets NotSupported "the IKE engine is not running (...)" and returns FALSE. */
+gboolean bus_engine_not_running(const BusEngine *engine, GError **error);
+
+void bus_engine_set_sa_observer(BusEngine *engine, BusEngineSaFunc func, gpointer user_data);
+/* The SA source for BusTree (source = @engine); NULL without an engine. */
+const BusSaSourceFuncs *bus_engine_get_sa_source(BusEngine *engine);
+/* Our lower-case state name of an SA ("established", "installed", ...), or NULL. */
+char *bus_engine_get_sa_state(BusEngine *engine, BusSaKind kind, guint serial);
+
+/* Connections: a copy of @conn goes to the engine. TRUE without an engine. */
+gboolean bus_engine_add_connection(BusEngine *engine, const IkebusConnection *conn,
+				   gboolean replace, GError **error);
+gboolean bus_engine_delete_connection(BusEngine *engine, const char *name, GError **error);
+
+gboolean bus_engine_initiate(BusEngine *engine, const char *name, const char *remote_host,
+			     BusEngineProgressFunc progress, BusEngineDoneFunc done,
+			     gpointer user_data, GDestroyNotify destroy, GError **error);
+/* Number of IKE SAs deleted, or -1 + error. */
+gint bus_engine_terminate(BusEngine *engine, const char *name, GError **error);
+gboolean bus_engine_delete_sa(BusEngine *engine, BusSaKind kind, guint serial, GError **error);
+
+gboolean bus_engine_is_listening(const BusEngine *engine);
+
+/* Adds the engine's counters (names as GetGlobalStatistics documents) to @dict. */
+void bus_engine_add_counters(BusEngine *engine, GVariantDict *dict);
+
+G_END_DECLS
