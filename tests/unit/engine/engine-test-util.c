@@ -126,10 +126,22 @@ peer_init(TestWire *w, TestPeer *p, const char *addr)
 	mock_kernel_clear_calls(p->kernel);
 }
 
+guint
+test_time_scale(void)
+{
+	/* Short timers keep the suite fast; IKEBUS_TEST_TIME_SCALE stretches
+	 * them where everything runs slower (valgrind), so that a slow
+	 * handshake is not mistaken for a lost message. */
+	const char *env = g_getenv("IKEBUS_TEST_TIME_SCALE");
+
+	return env != NULL ? (guint) CLAMP(g_ascii_strtoull(env, NULL, 10), 1, 100) : 1;
+}
+
 TestWire *
 test_wire_new(void)
 {
-	EngineTimings t = {50, 400, 4, 20, 2, 0};
+	guint scale = test_time_scale();
+	EngineTimings t = {50 * scale, 400 * scale, 4, 20, 2, 0};
 
 	return test_wire_new_with(&t);
 }

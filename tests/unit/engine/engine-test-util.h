@@ -44,6 +44,8 @@ typedef struct {
 } TestResult;
 
 TestWire *test_wire_new(void);
+/* How much to stretch test timers (IKEBUS_TEST_TIME_SCALE, default 1). */
+guint test_time_scale(void);
 /* With other timings (fragment size ...) for both engines. */
 TestWire *test_wire_new_with(const EngineTimings *timings);
 void test_wire_free(TestWire *w);

@@ -626,7 +626,8 @@ drop_first_fragment_2(TestWire *w, const TestPeer *from, const guint8 *data, gsi
 static void
 test_fragmentation(void)
 {
-	EngineTimings t = {50, 400, 4, 20, 2, 200};
+	guint scale = test_time_scale();
+	EngineTimings t = {50 * scale, 400 * scale, 4, 20, 2, 200};
 	TestWire *w = test_wire_new_with(&t);
 	TestResult r;
 	guint dropped = 0;
