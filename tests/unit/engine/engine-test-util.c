@@ -137,6 +137,15 @@ test_time_scale(void)
 	return env != NULL ? (guint) CLAMP(g_ascii_strtoull(env, NULL, 10), 1, 100) : 1;
 }
 
+gboolean
+test_skip_if_stretched(void)
+{
+	if (test_time_scale() == 1)
+		return FALSE;
+	g_test_skip("measures protocol timers, which IKEBUS_TEST_TIME_SCALE does not stretch");
+	return TRUE;
+}
+
 TestWire *
 test_wire_new(void)
 {
@@ -264,8 +273,8 @@ timeout_cb(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-gboolean
-test_run_until(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms)
+static gboolean
+run_until(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms)
 {
 	gboolean expired = FALSE;
 	guint id = g_timeout_add(timeout_ms, timeout_cb, &expired);
@@ -277,10 +286,18 @@ test_run_until(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms)
 	return cond != NULL && cond(data);
 }
 
+gboolean
+test_run_until(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms)
+{
+	/* a deadline for something to happen stretches with the test timers;
+	 * test_run_for() spans protocol timers (DPD, lifetimes), which do not */
+	return run_until(cond, data, timeout_ms * test_time_scale());
+}
+
 void
 test_run_for(guint ms)
 {
-	test_run_until(NULL, NULL, ms);
+	run_until(NULL, NULL, ms);
 }
 
 guint

@@ -46,6 +46,10 @@ typedef struct {
 TestWire *test_wire_new(void);
 /* How much to stretch test timers (IKEBUS_TEST_TIME_SCALE, default 1). */
 guint test_time_scale(void);
+/* For tests that measure protocol timers (DPD, half-open expiry), which the
+ * time scale does not stretch: TRUE, with the test marked skipped, when the
+ * scale is above 1 (valgrind); such tests still run in every other build. */
+gboolean test_skip_if_stretched(void);
 /* With other timings (fragment size ...) for both engines. */
 TestWire *test_wire_new_with(const EngineTimings *timings);
 void test_wire_free(TestWire *w);
