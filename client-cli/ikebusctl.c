@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include "agent.h"
 #include "errors.h"
 #include "ikebus-dbus-generated.h"
 #include "options.h"
@@ -110,6 +111,7 @@ typedef struct {
 	char *owner; /* ikebusd's unique name */
 	const char *label;
 	gboolean json;
+	gboolean utc;
 	GString *json_out; /* {"form": answer, ...} when --json */
 } Runner;
 
@@ -220,20 +222,55 @@ runner_call(Runner *r, const CtlCall *call, GError **error)
 	return p.reply;
 }
 
-static void
-show_rows(Runner *r, const CtlCall *call, GVariant *rows)
+/* GetStatus("showstates") with the options of @call: what connectionstatus and
+ * trafficstatus rows lack. NULL when it cannot be had (the text then does without). */
+static GVariant *
+fetch_states(Runner *r, const CtlCall *call)
 {
-	g_autoptr(GString) line = g_string_new(NULL);
-	GVariantIter iter;
-	GVariant *row;
+	g_autoptr(GVariant) options = g_variant_get_child_value(call->args, 1);
+	g_autoptr(GVariant) reply = NULL;
+	CtlCall states = *call;
 
-	g_variant_iter_init(&iter, rows);
-	while ((row = g_variant_iter_next_value(&iter)) != NULL) {
-		g_string_truncate(line, 0);
-		ctl_text_append_row(line, row);
-		printf("%s\n", line->str);
-		g_variant_unref(row);
+	states.args = g_variant_ref_sink(g_variant_new("(s@a{sv})", "showstates", options));
+	reply = runner_call(r, &states, NULL);
+	g_variant_unref(states.args);
+	return reply != NULL ? g_variant_get_child_value(reply, 0) : NULL;
+}
+
+/* The text of an answer, as whack would print it. */
+static void
+show_text(Runner *r, const CtlCall *call, GVariant *body)
+{
+	g_autoptr(GString) text = g_string_new(NULL);
+	CtlFormat f = { .now = g_get_real_time() / G_USEC_PER_SEC, .utc = r->utc };
+
+	if (g_str_equal(call->method, "GetStatus")) {
+		const char *form;
+		g_autoptr(GVariant) states = NULL;
+
+		g_variant_get_child(call->args, 0, "&s", &form);
+		if (ctl_status_wants_states(form))
+			states = fetch_states(r, call);
+		ctl_format_status(text, form, body, states, &f);
+	} else if (g_str_equal(call->method, "List")) {
+		g_autofree const char **what = NULL;
+
+		g_variant_get_child(call->args, 0, "^a&s", &what);
+		ctl_format_list(text, what, body, &f);
+	} else if (g_str_equal(call->method, "CheckPublicKeys")) {
+		ctl_format_checkpubkeys(text, body, &f);
+	} else if (call->reply == CTL_REPLY_DICT) {
+		ctl_format_counters(text, body);
+	} else if (g_variant_is_of_type(body, G_VARIANT_TYPE_STRING_ARRAY)) {
+		g_autofree const char **items = g_variant_get_strv(body, NULL);
+
+		for (gsize i = 0; items[i] != NULL; i++)
+			g_string_append_printf(text, "%s\n", items[i]);
+	} else {
+		ctl_text_append_row(text, body);
+		g_string_append_c(text, '\n');
 	}
+	fputs(text->str, stdout);
 }
 
 /* Shows the answer of @call; returns the exit status it implies. */
@@ -266,26 +303,40 @@ runner_show(Runner *r, const CtlCall *call, GVariant *reply)
 			g_string_append_c(r->json_out, ',');
 		g_string_append_printf(r->json_out, "\"%s\":", call->title);
 		ctl_json_append(r->json_out, body);
-	} else if (call->reply == CTL_REPLY_ROWS) {
-		show_rows(r, call, body);
-	} else if (call->reply == CTL_REPLY_DICT) {
-		g_autoptr(GString) line = g_string_new(NULL);
-
-		ctl_text_append_row(line, body);
-		printf("%s\n", line->str);
-	} else if (g_variant_is_of_type(body, G_VARIANT_TYPE_STRING_ARRAY)) {
-		g_autofree const char **items = g_variant_get_strv(body, NULL);
-
-		for (gsize i = 0; items[i] != NULL; i++)
-			printf("%s\n", items[i]);
+	} else {
+		show_text(r, call, body);
 	}
 	return EXIT_SUCCESS;
+}
+
+/* A synchronous --initiate registers ikebusctl as the credential agent when it can answer. */
+static CtlAgent *
+agent_start(Runner *r, const CtlRequest *req)
+{
+	CtlAgentSource src = { req->xauth_user, req->xauth_password, req->password_fd };
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CtlAgent) agent = NULL;
+
+	if (!req->actions[CTL_ACT_INITIATE] || req->asynchronous || !ctl_agent_source_usable(&src))
+		return NULL;
+	agent = ctl_agent_new(r->bus, r->owner, &src, &error);
+	if (agent == NULL || !ctl_agent_register(agent, &error)) {
+		/* the negotiation may need no credentials: only say so when asked to answer */
+		if (req->password_fd >= 0) {
+			g_autofree char *msg = describe_error(error);
+
+			print_problem(r, _("cannot answer credential requests"), msg);
+		}
+		return NULL;
+	}
+	return g_steal_pointer(&agent);
 }
 
 static int
 run_calls(const CtlRequest *req, GPtrArray *calls)
 {
-	Runner r = { .label = req->label, .json = req->json };
+	Runner r = { .label = req->label, .json = req->json, .utc = req->utc };
+	g_autoptr(CtlAgent) agent = NULL;
 	gboolean autostart = TRUE;
 	int status = EXIT_SUCCESS;
 
@@ -296,6 +347,7 @@ run_calls(const CtlRequest *req, GPtrArray *calls)
 		g_clear_object(&r.bus);
 		return EXIT_PROBLEM;
 	}
+	agent = agent_start(&r, req);
 	r.json_out = g_string_new("{");
 	for (guint i = 0; i < calls->len && status == EXIT_SUCCESS; i++) {
 		const CtlCall *call = calls->pdata[i];
@@ -311,6 +363,7 @@ run_calls(const CtlRequest *req, GPtrArray *calls)
 		}
 		status = runner_show(&r, call, reply);
 	}
+	g_clear_pointer(&agent, ctl_agent_free);
 	if (r.json && r.json_out->len > 1)
 		printf("%s}\n", r.json_out->str);
 	g_string_free(r.json_out, TRUE);

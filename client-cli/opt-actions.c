@@ -23,6 +23,7 @@ typedef enum {
 	ARG_REMOTE_HOST = CTL_ACT_N,
 	ARG_XAUTHUSER,
 	ARG_XAUTHPASS,
+	ARG_PASSWORD_FD,
 	ARG_ASYNCHRONOUS,
 	ARG_REDIRECT_TO,
 } ActionArg;
@@ -145,6 +146,10 @@ static const CtlOption action_options[] = {
 	    N_("With --initiate: the XAUTH password (visible to other users in ps: prefer the "
 	       "prompt)"),
 	    ARG_XAUTHPASS, "xauth-password", "s"),
+	ARG("password-fd", N_("FD"),
+	    N_("With --initiate: read the credentials ikebusd asks for from file descriptor FD, "
+	       "one line each, instead of prompting on the terminal"),
+	    ARG_PASSWORD_FD, NULL, NULL),
 	ARG("asynchronous", NULL, N_("Return at once instead of printing progress"),
 	    ARG_ASYNCHRONOUS, "asynchronous", "b"),
 };
@@ -167,6 +172,19 @@ action_apply(CtlRequest *req, const CtlOption *opt, const char *value, GError **
 		       ctl_set_once(&req->xauth_user, opt, value, error);
 	case ARG_XAUTHPASS:
 		return ctl_set_once(&req->xauth_password, opt, value, error);
+	case ARG_PASSWORD_FD: {
+		guint32 fd;
+
+		if (req->password_fd >= 0) {
+			g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+				    _("option \"--%s\" given twice"), opt->name);
+			return FALSE;
+		}
+		if (!ctl_parse_u32(opt, value, G_MAXINT, &fd, error))
+			return FALSE;
+		req->password_fd = (int) fd;
+		return TRUE;
+	}
 	case ARG_ASYNCHRONOUS:
 		req->asynchronous = TRUE;
 		return TRUE;

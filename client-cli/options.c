@@ -145,6 +145,7 @@ request_init(CtlRequest *req)
 {
 	memset(req, 0, sizeof(*req));
 	req->bus_type = G_BUS_TYPE_SYSTEM;
+	req->password_fd = -1;
 	req->conn = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					  (GDestroyNotify) g_variant_unref);
 	req->set_by = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);

@@ -110,6 +110,7 @@ typedef struct {
 	char *remote_host;
 	char *xauth_user;
 	char *xauth_password;
+	int password_fd; /* --password-fd, or -1: ask on the terminal */
 	gboolean asynchronous;
 	GStrv redirect_to;
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
-#include "output.h"
+#include "output-private.h"
 
+#include <gio/gio.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,21 +36,39 @@ json_string(GString *out, const char *s)
 	g_string_append_c(out, '"');
 }
 
+static int
+compare_entry_keys(gconstpointer a, gconstpointer b)
+{
+	g_autoptr(GVariant) ka = g_variant_get_child_value(*(GVariant *const *) a, 0);
+	g_autoptr(GVariant) kb = g_variant_get_child_value(*(GVariant *const *) b, 0);
+
+	if (g_variant_is_of_type(ka, G_VARIANT_TYPE_STRING) &&
+	    g_variant_is_of_type(kb, G_VARIANT_TYPE_STRING))
+		return strcmp(g_variant_get_string(ka, NULL), g_variant_get_string(kb, NULL));
+	return 0;
+}
+
+/* Objects print their keys sorted: ikebusd builds its dictionaries from hash
+ * tables, and a machine diffing two runs should not see the order change. */
 static void
 json_container(GString *out, GVariant *value)
 {
+	gboolean dict = g_variant_is_of_type(value, G_VARIANT_TYPE_ARRAY) &&
+			g_variant_type_is_dict_entry(g_variant_type_element(g_variant_get_type(value)));
+	g_autoptr(GPtrArray) children = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
 	GVariantIter iter;
 	GVariant *child;
-	gboolean dict = g_variant_type_is_dict_entry(g_variant_type_element(g_variant_get_type(value))) &&
-			g_variant_is_of_type(value, G_VARIANT_TYPE_ARRAY);
-	gboolean first = TRUE;
 
-	g_string_append_c(out, dict ? '{' : '[');
 	g_variant_iter_init(&iter, value);
-	while ((child = g_variant_iter_next_value(&iter)) != NULL) {
-		if (!first)
+	while ((child = g_variant_iter_next_value(&iter)) != NULL)
+		g_ptr_array_add(children, child);
+	if (dict)
+		g_ptr_array_sort(children, compare_entry_keys);
+	g_string_append_c(out, dict ? '{' : '[');
+	for (guint i = 0; i < children->len; i++) {
+		child = children->pdata[i];
+		if (i > 0)
 			g_string_append_c(out, ',');
-		first = FALSE;
 		if (dict) {
 			g_autoptr(GVariant) k = g_variant_get_child_value(child, 0);
 			g_autoptr(GVariant) v = g_variant_get_child_value(child, 1);
@@ -65,7 +85,6 @@ json_container(GString *out, GVariant *value)
 		} else {
 			ctl_json_append(out, child);
 		}
-		g_variant_unref(child);
 	}
 	g_string_append_c(out, dict ? '}' : ']');
 }
@@ -189,4 +208,139 @@ ctl_text_append_row(GString *out, GVariant *row)
 			g_string_append(out, printed);
 		}
 	}
+}
+
+/* ---- helpers of the formatters (output-private.h) ------------------------------- */
+
+const char *
+ctl_row_str(GVariant *row, const char *key, const char *def)
+{
+	g_autoptr(GVariant) v = g_variant_lookup_value(row, key, NULL);
+
+	if (v == NULL || !(g_variant_is_of_type(v, G_VARIANT_TYPE_STRING) ||
+			   g_variant_is_of_type(v, G_VARIANT_TYPE_OBJECT_PATH)))
+		return def;
+	/* the value lives in @row's serialised data, which outlives @v */
+	return g_variant_get_string(v, NULL);
+}
+
+gint64
+ctl_row_int(GVariant *row, const char *key, gint64 def)
+{
+	g_autoptr(GVariant) v = g_variant_lookup_value(row, key, NULL);
+
+	if (v == NULL)
+		return def;
+	switch (g_variant_classify(v)) {
+	case G_VARIANT_CLASS_BYTE:
+		return g_variant_get_byte(v);
+	case G_VARIANT_CLASS_INT16:
+		return g_variant_get_int16(v);
+	case G_VARIANT_CLASS_UINT16:
+		return g_variant_get_uint16(v);
+	case G_VARIANT_CLASS_INT32:
+		return g_variant_get_int32(v);
+	case G_VARIANT_CLASS_UINT32:
+		return g_variant_get_uint32(v);
+	case G_VARIANT_CLASS_INT64:
+		return g_variant_get_int64(v);
+	case G_VARIANT_CLASS_UINT64:
+		return (gint64) MIN(g_variant_get_uint64(v), (guint64) G_MAXINT64);
+	case G_VARIANT_CLASS_BOOLEAN:
+	case G_VARIANT_CLASS_HANDLE:
+	case G_VARIANT_CLASS_DOUBLE:
+	case G_VARIANT_CLASS_STRING:
+	case G_VARIANT_CLASS_OBJECT_PATH:
+	case G_VARIANT_CLASS_SIGNATURE:
+	case G_VARIANT_CLASS_VARIANT:
+	case G_VARIANT_CLASS_MAYBE:
+	case G_VARIANT_CLASS_ARRAY:
+	case G_VARIANT_CLASS_TUPLE:
+	case G_VARIANT_CLASS_DICT_ENTRY:
+		break;
+	}
+	return def;
+}
+
+guint64
+ctl_row_uint(GVariant *row, const char *key, guint64 def)
+{
+	g_autoptr(GVariant) v = g_variant_lookup_value(row, key, NULL);
+	gint64 i;
+
+	if (v == NULL)
+		return def;
+	if (g_variant_is_of_type(v, G_VARIANT_TYPE_UINT64))
+		return g_variant_get_uint64(v);
+	i = ctl_row_int(row, key, -1);
+	if (i == -1 && !g_variant_is_of_type(v, G_VARIANT_TYPE_INT64) &&
+	    !g_variant_is_of_type(v, G_VARIANT_TYPE_INT32) &&
+	    !g_variant_is_of_type(v, G_VARIANT_TYPE_INT16))
+		return def;
+	return i < 0 ? 0 : (guint64) i;
+}
+
+gboolean
+ctl_row_bool(GVariant *row, const char *key, gboolean def)
+{
+	gboolean b;
+
+	return g_variant_lookup(row, key, "b", &b) ? b : def;
+}
+
+const char **
+ctl_row_strv(GVariant *row, const char *key)
+{
+	g_autoptr(GVariant) v = g_variant_lookup_value(row, key, G_VARIANT_TYPE_STRING_ARRAY);
+
+	return v != NULL ? g_variant_get_strv(v, NULL) : NULL;
+}
+
+gboolean
+ctl_row_has(GVariant *row, const char *key)
+{
+	g_autoptr(GVariant) v = g_variant_lookup_value(row, key, NULL);
+
+	return v != NULL;
+}
+
+void
+ctl_line(GString *out, const char *format, ...)
+{
+	va_list ap;
+
+	g_string_append(out, CTL_RC_COMMENT);
+	va_start(ap, format);
+	g_string_append_vprintf(out, format, ap);
+	va_end(ap);
+	g_string_append_c(out, '\n');
+}
+
+void
+ctl_blank(GString *out)
+{
+	g_string_append(out, CTL_RC_COMMENT " \n");
+}
+
+char *
+ctl_format_date(gint64 unix_time, const CtlFormat *f)
+{
+	g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(unix_time);
+	g_autoptr(GDateTime) local = NULL;
+
+	if (utc == NULL)
+		return g_strdup("--- -- --:--:-- ----");
+	if (f->utc)
+		return g_date_time_format(utc, "%b %d %H:%M:%S UTC %Y");
+	local = g_date_time_to_local(utc);
+	return g_date_time_format(local, "%b %d %H:%M:%S %Y");
+}
+
+char *
+ctl_name_from_path(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	guint8 *name = g_dbus_unescape_object_path(slash != NULL ? slash + 1 : path);
+
+	return name != NULL ? (char *) name : g_strdup(slash != NULL ? slash + 1 : path);
 }

@@ -169,6 +169,7 @@ check_companions(const CtlRequest *req, guint64 mask, GError **error)
 		{ "remote-host", req->remote_host != NULL, BIT(CTL_ACT_INITIATE), "--initiate" },
 		{ "xauthuser", req->xauth_user != NULL, BIT(CTL_ACT_INITIATE), "--initiate" },
 		{ "xauthpass", req->xauth_password != NULL, BIT(CTL_ACT_INITIATE), "--initiate" },
+		{ "password-fd", req->password_fd >= 0, BIT(CTL_ACT_INITIATE), "--initiate" },
 		{ "asynchronous", req->asynchronous, NEGOTIATING,
 		  _("--initiate, --down, --rekey-*, --delete-*, --down-* or the opportunistic form") },
 		{ "leave-state", req->leave_state, BIT(CTL_ACT_SHUTDOWN), "--shutdown" },

@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define IKEBUS_BUS_NAME "org.ikebus.ike1"
 #define DEFAULT_STATE_DIR LOCALSTATEDIR "/lib/ikebus/connections"
@@ -104,10 +105,21 @@ on_name_lost(GDBusConnection *connection, const char *name, gpointer user_data)
 	daemon_quit(d, EXIT_FAILURE);
 }
 
+/* A backend that opened and probed, or NULL with error set (caps filled on success). */
+static KernelBackend *
+try_kernel_backend(const char *name, KernelCaps *caps, GError **error)
+{
+	g_autoptr(KernelBackend) kb = kernel_backend_new(name, NULL, error);
+
+	if (kb == NULL || !kernel_backend_probe(kb, caps, error))
+		return NULL;
+	return g_steal_pointer(&kb);
+}
+
 /*
  * The kernel backend: an explicit --kernel must work or ikebusd stops with
  * one line (the probe's own message); "auto" takes xfrm when it can carry
- * ESP here and otherwise runs without a backend, saying why.
+ * ESP here, else the userspace ESP backend (saying why), else none (warning).
  */
 static gboolean
 open_kernel(const Options *o, KernelBackend **out, const char **name)
@@ -116,31 +128,35 @@ open_kernel(const Options *o, KernelBackend **out, const char **name)
 	g_auto(KernelCaps) caps = { 0 };
 	g_autoptr(GError) error = NULL;
 	gboolean automatic = g_str_equal(o->kernel, "auto");
-	const char *want = automatic ? "xfrm" : o->kernel;
+	g_autofree char *why = NULL;
 
 	*out = NULL;
 	*name = "none";
 	if (g_str_equal(o->kernel, "none"))
 		return TRUE;
-	kb = kernel_backend_new(want, NULL, &error);
-	if (kb != NULL && !kernel_backend_probe(kb, &caps, &error))
-		g_clear_pointer(&kb, kernel_backend_free);
-	if (kb == NULL) {
-		if (automatic) {
-			g_warning("no kernel backend: %s", error->message);
-			return TRUE;
-		}
-		fprintf(stderr, "ikebusd: %s\n", error->message);
+	kb = try_kernel_backend(automatic ? "xfrm" : o->kernel, &caps, &error);
+	if (kb == NULL)
+		why = g_strdup(error->message);
+	else if (!caps.esp)
+		why = g_strdup(caps.message != NULL ? caps.message
+						    : "this backend cannot carry ESP here");
+	if (why != NULL && !automatic) {
+		fprintf(stderr, "ikebusd: %s\n", why);
 		return FALSE;
 	}
-	if (!caps.esp) {
-		if (automatic) {
-			g_warning("no kernel backend: %s", caps.message ? caps.message : "no ESP");
+	if (why != NULL) {
+		/* the probe's advice is what auto does now: drop it from the log line */
+		if (g_str_has_suffix(why, "; use --kernel userspace"))
+			why[strlen(why) - strlen("; use --kernel userspace")] = '\0';
+		g_clear_pointer(&kb, kernel_backend_free);
+		kernel_caps_clear(&caps);
+		g_clear_error(&error);
+		kb = try_kernel_backend("userspace", &caps, &error);
+		if (kb == NULL) {
+			g_warning("no kernel backend: xfrm: %s; userspace: %s", why, error->message);
 			return TRUE;
 		}
-		fprintf(stderr, "ikebusd: %s\n",
-			caps.message ? caps.message : "this backend cannot carry ESP here");
-		return FALSE;
+		g_message("kernel backend: userspace ESP, because xfrm has no ESP here (%s)", why);
 	}
 	*name = kernel_backend_get_name(kb);
 	*out = g_steal_pointer(&kb);
@@ -261,7 +277,7 @@ main(int argc, char **argv)
 		  "Serve on the session bus instead of the system bus (development)", NULL },
 		{ "kernel", 0, 0, G_OPTION_ARG_STRING, &o.kernel,
 		  "Install SAs with xfrm or userspace ESP; auto (default) takes xfrm when this "
-		  "kernel has ESP, else none", "xfrm|userspace|auto|none" },
+		  "kernel has ESP, else userspace", "xfrm|userspace|auto|none" },
 		{ "secretsfile", 0, 0, G_OPTION_ARG_FILENAME, &o.secrets_file,
 		  "The secrets file, ipsec.secrets syntax; a glob is allowed (default "
 		  DEFAULT_SECRETS ")", "FILE" },
