@@ -217,6 +217,11 @@ static gboolean
 check_rules(const IkebusConnection *c, GError **error)
 {
 	gboolean child = c->encrypt || c->authenticate || c->compress || c->pfs;
+	/* --pass/--drop/--reject alone: a never-negotiate (passthrough) connection,
+	 * whose subnets say which traffic the shunt covers */
+	gboolean shunt = c->prospective_shunt == IKEBUS_SHUNT_PASS ||
+			 c->prospective_shunt == IKEBUS_SHUNT_DROP ||
+			 c->prospective_shunt == IKEBUS_SHUNT_REJECT;
 
 	if (!check_end_rules(&c->left, "left", error) || !check_end_rules(&c->right, "right", error))
 		return FALSE;
@@ -225,7 +230,7 @@ check_rules(const IkebusConnection *c, GError **error)
 			    "tunnel: needs encrypt or authenticate");
 		return FALSE;
 	}
-	if (!child && (end_given(&c->left, "subnet") || end_given(&c->right, "subnet"))) {
+	if (!child && !shunt && (end_given(&c->left, "subnet") || end_given(&c->right, "subnet"))) {
 		g_set_error(error, IKEBUS_CONFIG_ERROR, IKEBUS_CONFIG_ERROR_INCONSISTENT,
 			    "%s-subnet: client subnets need encrypt, authenticate, compress or pfs "
 			    "(without them only an IKE SA is built)",

@@ -65,7 +65,10 @@ child_sa_set_state(ChildSa *child, ChildSaState state)
 	if (state == CHILD_SA_STATE_INSTALLED) {
 		child->established = g_get_real_time() / G_USEC_PER_SEC;
 		child->engine->counters.child_sas_installed++;
+		lifetime_child_start(child);
 	}
+	if (state == CHILD_SA_STATE_DEAD)
+		lifetime_child_stop(child);
 	if (state != CHILD_SA_STATE_DEAD)
 		engine_notify(child->engine, ENGINE_SA_EVENT_CHANGED, ENGINE_SA_KIND_CHILD,
 		              child->serial);
@@ -140,7 +143,10 @@ child_sa_setup_from_conn(ChildSa *child, GError **error)
 		return FALSE;
 	child->ts_remote = ts_from_end(engine_conn_remote_end(child->conn, ike->local_is_left),
 	                               &remote, error);
-	return child->ts_remote != NULL;
+	if (child->ts_remote == NULL)
+		return FALSE;
+	route_child_setup(child);
+	return TRUE;
 }
 
 gboolean
@@ -158,19 +164,6 @@ static void
 fill_sa(ChildSa *child, KernelSa *ksa, gboolean inbound)
 {
 	IkeSa *ike = child->ike;
-	const IkebusConnection *cfg = child->conn->cfg;
-	guint64 hard = cfg->ipsec_lifetime;
-	guint64 margin = MIN((guint64) cfg->rekey_margin, hard / 2);
-
-	/* ipsec-whack(8) "Rekeying": the side that created the SA rekeys at
-	 * margin plus up to rekeyfuzz percent of it; the other side waits
-	 * until half the margin is left, so both rarely start at once */
-	if (child->initiator)
-		margin = MIN(margin + (guint64) g_random_int_range(
-		                              0, (gint32) MIN((guint64) margin * cfg->rekey_fuzz / 100, G_MAXINT32 - 1) + 1),
-		             hard / 2);
-	else
-		margin /= 2;
 
 	memset(ksa, 0, sizeof(*ksa));
 	addr_from_ep(inbound ? &ike->remote : &ike->local, &ksa->src);
@@ -187,8 +180,9 @@ fill_sa(ChildSa *child, KernelSa *ksa, gboolean inbound)
 	ksa->encap = child->encap;
 	ksa->encap_sport = inbound ? ike->remote.port : ike->local.port;
 	ksa->encap_dport = inbound ? ike->local.port : ike->remote.port;
-	ksa->hard.add_seconds = hard;
-	ksa->soft.add_seconds = hard - margin;
+	/* lifetime.c planned both: soft = when we rekey, hard = expiry */
+	ksa->hard.add_seconds = child->hard_ms != 0 ? MAX((child->hard_ms + 999) / 1000, 1) : 0;
+	ksa->soft.add_seconds = child->soft_ms != 0 ? MAX(child->soft_ms / 1000, 1) : 0;
 	ksa->ts_local = (const KernelTs *) child->ts_local->data;
 	ksa->n_ts_local = child->ts_local->len;
 	ksa->ts_remote = (const KernelTs *) child->ts_remote->data;
@@ -323,6 +317,7 @@ child_sa_install(ChildSa *child, GError **error)
 		return FALSE;
 	}
 	child->encap = ike->natt || ike->force_encap;
+	lifetime_child_plan(child);
 	/* §2.17: KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr) */
 	if (!crypto_child_keys_derive(ike->suite.prf, ike->keys.sk_d, child->g_ir, ni, ni_len, nr,
 	                              nr_len,
@@ -338,6 +333,7 @@ child_sa_install(ChildSa *child, GError **error)
 		return FALSE;
 	child->policies_installed = TRUE;
 	child_sa_set_state(child, CHILD_SA_STATE_INSTALLED);
+	route_child_up(child);
 	return TRUE;
 }
 
@@ -364,6 +360,7 @@ child_sa_destroy(ChildSa *child)
 
 	if (child->state == CHILD_SA_STATE_DEAD)
 		return;
+	route_child_down(child);
 	if (engine->leave_state) {
 		/* forget the kernel state instead of removing it */
 		child->policies_installed = FALSE;
@@ -381,6 +378,7 @@ child_sa_destroy(ChildSa *child)
 	if (child->ike != NULL)
 		g_ptr_array_remove(child->ike->children, child);
 	g_hash_table_remove(engine->child_by_serial, GUINT_TO_POINTER(child->serial));
+	route_child_removed(child);
 	child_sa_set_state(child, CHILD_SA_STATE_DEAD);
 	engine_notify(engine, ENGINE_SA_EVENT_REMOVED, ENGINE_SA_KIND_CHILD, child->serial);
 	child->ike = NULL;

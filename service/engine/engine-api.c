@@ -184,6 +184,28 @@ engine_rekey_child_sa(Engine *engine, guint serial, GError **error)
 	return TRUE;
 }
 
+gboolean
+engine_rekey_ike_sa(Engine *engine, guint serial, GError **error)
+{
+	IkeSa *sa = g_hash_table_lookup(engine->ike_by_serial, GUINT_TO_POINTER(serial));
+
+	if (sa == NULL) {
+		g_set_error(error, ENGINE_ERROR, ENGINE_ERROR_NOT_FOUND, "no IKE SA #%u", serial);
+		return FALSE;
+	}
+	if (sa->state != IKE_SA_STATE_ESTABLISHED || sa->replaced_by != 0) {
+		g_set_error(error, ENGINE_ERROR, ENGINE_ERROR_FAILED,
+		            "IKE SA #%u is not established (%s)", serial,
+		            sa->replaced_by != 0 ? "replaced" : ike_sa_state_name(sa->state));
+		return FALSE;
+	}
+	if (sa->rekey_started)
+		return TRUE;
+	sa->rekey_started = TRUE;
+	ike_sa_queue_task(sa, task_ike_rekey_new());
+	return TRUE;
+}
+
 /* ---- status ----------------------------------------------------------- */
 
 void
@@ -241,6 +263,9 @@ ike_info(IkeSa *sa)
 	i->messages_in = sa->messages_in;
 	i->messages_out = sa->messages_out;
 	i->retransmits = sa->total_retransmits;
+	i->rekey_at = sa->rekey_at;
+	i->expire_at = sa->expire_at;
+	i->replaced_by = sa->replaced_by;
 	return i;
 }
 
@@ -286,6 +311,9 @@ child_info(ChildSa *c)
 	i->remote_ts = c->ts_remote != NULL ? ts_array_to_string(c->ts_remote) : NULL;
 	i->reqid = c->reqid;
 	i->established = c->established;
+	i->rekey_at = c->rekey_at;
+	i->expire_at = c->expire_at;
+	i->replaced_by = c->replaced_by;
 	child_counters(c, i);
 	return i;
 }

@@ -217,6 +217,15 @@ Task *task_informational_new(gboolean initiator); /* liveness / responder */
 Task *task_child_create_responder_new(void);
 /* Rekeys Child SA @child (CREATE_CHILD_SA with REKEY_SA, §1.3.3). */
 Task *task_child_rekey_new(ChildSa *child);
+/* Rekeys the IKE SA it runs on (CREATE_CHILD_SA with SA, Ni, KEi, §1.3.2;
+ * exchange/rekey-ike.c); the responder side answers such a request. */
+Task *task_ike_rekey_new(void);
+Task *task_ike_rekey_responder_new(void);
+/* TRUE when a decrypted CREATE_CHILD_SA request rekeys the IKE SA (its SA
+ * payload proposes protocol IKE). */
+gboolean ike_rekey_request_is_ike(const IkeMessage *msg);
+/* TRUE when @task is an IKE SA rekey (either role). */
+gboolean task_is_ike_rekey(const Task *task);
 
 /* ---- IKE SA (ike-sa.c) ------------------------------------------------ */
 
@@ -297,7 +306,10 @@ struct IkeSa {
 	IkeMessage *active_msg; /* response being processed across ASYNC (owned) */
 	Task *responding;   /* responder task of a peer request (owned) */
 	IkeMessage *responding_msg; /* the request it works on (owned) */
-	gboolean worker_busy;
+	guint worker_busy;  /* crypto jobs out for this SA */
+	/* process_response returned TASK_ASYNC to wait for the peer's request
+	 * being answered (a rekey collision): resumed once that answer is out */
+	gboolean active_parked;
 	guint8 building;    /* 1: active task is in build_request, 2: process */
 
 	GPtrArray *children; /* ChildSa *, borrowed (engine owns) */
@@ -309,6 +321,14 @@ struct IkeSa {
 	guint64 messages_in;
 	guint64 messages_out;
 	guint64 total_retransmits;
+
+	/* lifetime and rekeying (lifetime.c, exchange/rekey-ike.c) */
+	guint rekey_timer;
+	guint expire_timer;
+	gint64 rekey_at;   /* wall clock seconds of the planned rekey, 0 = none */
+	gint64 expire_at;  /* wall clock seconds of expiry, 0 = none */
+	gboolean rekey_started; /* a rekey task is queued or running */
+	guint replaced_by; /* serial of the IKE SA that took over (rekeyed) */
 };
 
 IkeSa *ike_sa_new(Engine *engine, EngineConn *conn, gboolean initiator);
@@ -325,6 +345,8 @@ void ike_sa_queue_task(IkeSa *sa, Task *task);
 void ike_sa_run(IkeSa *sa);
 /* Called by a worker completion: continue the step that returned ASYNC. */
 void ike_sa_resume(IkeSa *sa);
+/* Same for the job of @task (the active or the responding one). */
+void ike_sa_resume_task(IkeSa *sa, Task *task);
 /* A message for this SA arrived (header checked, not yet decrypted). */
 void ike_sa_receive(IkeSa *sa, const NetPacket *pkt, GBytes *bytes);
 /* Removes the SA (and its Child SAs' kernel state) now, without messages.
@@ -334,6 +356,9 @@ void ike_sa_destroy(IkeSa *sa, EngineStatus status);
 void ike_sa_delete(IkeSa *sa);
 /* SK keys and protectors from g_ir and the nonces (main thread). */
 gboolean ike_sa_derive_keys(IkeSa *sa, GError **error);
+/* The same for an IKE SA made by rekeying @old (§2.18: SKEYSEED from the
+ * old SA's SK_d and PRF). */
+gboolean ike_sa_derive_rekey_keys(IkeSa *sa, const IkeSa *old, GError **error);
 /* Logging with the SA prefix; lines also go to the initiate caller. */
 void ike_sa_log(IkeSa *sa, GLogLevelFlags level, EngineStatus code, const char *fmt, ...)
 	G_GNUC_PRINTF(4, 5);
@@ -401,6 +426,15 @@ struct ChildSa {
 	IkebusSecbuf *g_ir;
 	guint rekeys_serial; /* the Child SA this one replaces, 0 = none */
 	gboolean rekey_started;
+
+	/* lifetime (lifetime.c): planned when installed */
+	guint64 soft_ms; /* rekey this long after install, 0 = never */
+	guint64 hard_ms; /* expiry, 0 = never */
+	guint rekey_timer;
+	guint expire_timer;
+	gint64 rekey_at;  /* wall clock seconds, 0 = none */
+	gint64 expire_at;
+	guint replaced_by; /* the Child SA that replaces it after a rekey */
 };
 
 ChildSa *child_sa_new(IkeSa *ike);
@@ -429,6 +463,10 @@ typedef struct {
 	GBytes *peer_public;
 	IkebusSecbuf *g_ir;
 	GError *error;
+	/* The task that waits for the job (NULL: whichever task of the SA is
+	 * waiting).  With two jobs out on one SA (a request of ours and one of
+	 * the peer's, as in a rekey collision) the completion goes to it. */
+	Task *owner;
 } KeJob;
 
 typedef void (*KeJobDone)(IkeSa *sa, KeJob *job);
@@ -437,9 +475,73 @@ typedef void (*KeJobDone)(IkeSa *sa, KeJob *job);
 void engine_worker_submit(Engine *engine, IkeSa *sa, KeJob *job, KeJobDone done);
 void ke_job_free(KeJob *job);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KeJob, ke_job_free)
+/* Any other job (signatures, certificate checks): @run_func(@data) on the
+ * pool, then on the engine context @done(sa, @data) (may be NULL) and the
+ * step of task @owner resumes, as for a KeJob; @data_free(@data) afterwards
+ * in every case. */
+typedef void (*EngineJobFunc)(gpointer data);
+typedef void (*EngineJobDone)(IkeSa *sa, gpointer data);
+void engine_worker_submit_job(Engine *engine, IkeSa *sa, Task *owner, gpointer data,
+                              EngineJobFunc run_func, EngineJobDone done,
+                              GDestroyNotify data_free);
 /* Pool and token set-up / tear-down (engine.c calls these). */
 void engine_worker_init(Engine *engine);
 void engine_worker_shutdown(Engine *engine);
+
+/* ---- rekeying (exchange/rekey-ike.c, rekey-collision.c) --------------- */
+
+/* Moves the Child SAs and the queued tasks of @old to @to (an IKE SA made
+ * by rekeying @old) and records @to as @old's successor. */
+void ike_sa_adopt(IkeSa *to, IkeSa *old);
+/* Before @sa is destroyed: Child SAs still on it move to the SA that
+ * replaced it (or to the peer's new SA of an unresolved collision). */
+void rekey_ike_rescue_children(IkeSa *sa);
+/* §2.8.1: TRUE when the lowest of the four nonces (octet by octet, a
+ * prefix being lower) is one of @a_ni/@a_nr, i.e. exchange a made the
+ * redundant SA. */
+gboolean rekey_lowest_nonce_in(GBytes *a_ni, GBytes *a_nr, GBytes *b_ni, GBytes *b_nr);
+/* A fresh nonce of the usual length (32 octets). */
+GBytes *rekey_random_nonce(void);
+
+/* ---- lifetimes (lifetime.c) ------------------------------------------- */
+
+/* Computes soft/hard seconds of @child from its connection (before the
+ * kernel SAs are filled in). */
+void lifetime_child_plan(ChildSa *child);
+/* Timers: rekey before and delete at expiry; started on INSTALLED /
+ * ESTABLISHED, stopped on DEAD by the state functions. */
+void lifetime_child_start(ChildSa *child);
+void lifetime_child_stop(ChildSa *child);
+void lifetime_ike_start(IkeSa *sa);
+void lifetime_ike_stop(IkeSa *sa);
+/* Tries the rekey again after @ms (TEMPORARY_FAILURE, §2.25). */
+void lifetime_ike_retry(IkeSa *sa, guint ms);
+void lifetime_child_retry(ChildSa *child, guint ms);
+/* @sa was replaced by a rekey: delete it ourselves if the peer does not
+ * within the retransmission window. */
+void lifetime_ike_replaced(IkeSa *sa);
+
+/* ---- routing, shunts, updown (route.c) -------------------------------- */
+
+/* Set-up and tear-down (engine_new / engine_free: after every SA is gone,
+ * removes our traps and shunts unless leave_state). */
+void route_engine_init(Engine *engine);
+void route_engine_free(Engine *engine);
+/* A connection was added (routes it when initiate-on-traffic) or is being
+ * deleted (its SAs are gone: unroute, drop its shunts). */
+void route_conn_added(Engine *engine, EngineConn *c);
+void route_conn_deleted(Engine *engine, EngineConn *c);
+/* A kernel ACQUIRE: initiate the trapped connection once. */
+void route_acquire(Engine *engine, const KernelEvent *ev);
+/* child_sa_setup_from_conn(): an initiator's first Child SA of an IKE SA
+ * started by an ACQUIRE offers the packet's selectors first (§2.9). */
+void route_child_setup(ChildSa *child);
+/* A Child SA was installed (INSTALLED) / is being destroyed (before its
+ * kernel state goes): updown up/down, shunts dropped. */
+void route_child_up(ChildSa *child);
+void route_child_down(ChildSa *child);
+/* After child_sa_destroy() removed its kernel state. */
+void route_child_removed(ChildSa *child);
 
 /* ---- the engine ------------------------------------------------------- */
 
@@ -466,6 +568,11 @@ struct Engine {
 	EngineCounters counters;
 	gboolean shutting_down;
 	gboolean leave_state; /* engine_free keeps kernel state (--leave-state) */
+	/* certificate and public-key authentication (cert-auth.c) */
+	EnginePubkeyLookupFunc lookup_pubkeys;
+	gpointer lookup_pubkeys_data;
+	gboolean sig_legacy; /* tests: sign with RFC 7296 methods even if RFC 7427 is possible */
+	struct EngineRoute *route; /* traps, shunts, updown (route.c) */
 };
 
 void engine_notify(Engine *engine, EngineSaEvent ev, EngineSaKind kind, guint serial);

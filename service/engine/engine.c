@@ -326,8 +326,9 @@ match_score(const EngineConn *c, gboolean left, const NetEndpoint *local,
 	}
 	if (our_id_hint != NULL && our_id_hint->type != 0) {
 		EngineId mine = {0};
+		/* type 0: %fromcert, our ID comes from the certificate later */
 		gboolean ok = engine_id_from_text(engine_end_id_text(le), &mine, NULL) &&
-		              engine_id_match(our_id_hint, &mine);
+		              (mine.type == 0 || engine_id_match(our_id_hint, &mine));
 
 		engine_id_clear(&mine);
 		if (!ok)
@@ -393,6 +394,7 @@ engine_add_connection(Engine *engine, IkebusConnection *conn, gboolean replace, 
 	c->reqid = ++engine->next_reqid;
 	g_hash_table_insert(engine->connections, c->cfg->name, c);
 	g_info("\"%s\": added IKEv2 connection", c->cfg->name);
+	route_conn_added(engine, c);
 	return TRUE;
 }
 
@@ -431,6 +433,7 @@ engine_delete_connection(Engine *engine, const char *name, GError **error)
 			ike_sa_delete(sa);
 		ike_sa_destroy(sa, ENGINE_STATUS_SUPERSEDED);
 	}
+	route_conn_deleted(engine, c);
 	g_hash_table_remove(engine->connections, name);
 	g_info("\"%s\": deleted connection", name);
 	return TRUE;
@@ -552,6 +555,8 @@ engine_kernel_event(const KernelEvent *ev, gpointer user_data)
 	GHashTableIter it;
 	gpointer v;
 
+	if (ev->type == KERNEL_EVENT_ACQUIRE)
+		route_acquire(engine, ev);
 	if (ev->type != KERNEL_EVENT_EXPIRE)
 		return;
 	/* soft: rekey (unless --dontrekey); hard: the SA is gone, tell the peer */
@@ -564,7 +569,7 @@ engine_kernel_event(const KernelEvent *ev, gpointer user_data)
 			continue;
 		if (ev->hard)
 			ike_sa_queue_task(c->ike, task_delete_child_new(c));
-		else if (c->conn->cfg->rekey && !c->rekey_started) {
+		else if (c->conn->cfg->rekey && !c->rekey_started && c->replaced_by == 0) {
 			c->rekey_started = TRUE;
 			ike_sa_queue_task(c->ike, task_child_rekey_new(c));
 		}
@@ -601,6 +606,7 @@ engine_new(GMainContext *context, KernelBackend *kernel, const EngineSecrets *se
 	net_io_set_handlers(net, engine_on_ike, engine_on_esp, engine);
 	g_main_context_push_thread_default(engine->context);
 	kernel_backend_set_event_func(kernel, engine_kernel_event, engine);
+	route_engine_init(engine);
 	g_main_context_pop_thread_default(engine->context);
 	return engine;
 }
@@ -638,6 +644,7 @@ engine_free(Engine *engine)
 	kernel_backend_set_event_func(engine->kernel, NULL, NULL);
 	net_io_set_handlers(engine->net, NULL, NULL, NULL);
 	destroy_all(engine);
+	route_engine_free(engine);
 	engine_worker_shutdown(engine);
 	g_hash_table_remove_all(engine->connections);
 	engine_timer_remove(engine, &engine->reaper);

@@ -35,6 +35,7 @@ typedef enum {
 	ENGINE_ERROR_ALREADY_EXISTS,
 	ENGINE_ERROR_INVALID_ARGUMENT,
 	ENGINE_ERROR_NOT_SUPPORTED,
+	ENGINE_ERROR_BUSY, /* e.g. Unroute while an IPsec SA uses the connection */
 } EngineError;
 
 /* Results of initiate/terminate and codes of progress lines. */
@@ -68,6 +69,13 @@ typedef struct {
 	EnginePskLookupFunc lookup_psk;
 	gpointer user_data;
 } EngineSecrets;
+
+/* The raw public keys of a peer identity (whack --keyid with --pubkeyrsa):
+ * an owned NULL-terminated array of key texts ("0s" + base64 of an RFC 3110
+ * RSA key), or NULL for none.  @id is in --id text form.  Engine thread. */
+typedef GStrv (*EnginePubkeyLookupFunc)(const char *id, gpointer user_data);
+/* Sets where IKE_AUTH finds peers' raw public keys (default: nowhere). */
+void engine_set_pubkey_lookup(Engine *engine, EnginePubkeyLookupFunc func, gpointer user_data);
 
 /* ---- timings (tests shorten them) -------------------------------------- */
 
@@ -137,6 +145,13 @@ gboolean engine_delete_child_sa(Engine *engine, guint serial, GError **error);
  * deleted once the new one is installed).  NOT_FOUND; FAILED when it is not
  * installed. */
 gboolean engine_rekey_child_sa(Engine *engine, guint serial, GError **error);
+/* Rekeys IKE SA #@serial (CREATE_CHILD_SA with a new SA, Ni, KEi, RFC 7296
+ * §1.3.2): a new IKE SA takes over its Child SAs and the old one is deleted.
+ * Observers see the new IKE SA ADDED/CHANGED, its Child SAs CHANGED (their
+ * ike_serial) and the old one REMOVED.  NOT_FOUND; FAILED when it is not
+ * established or already replaced.  TRUE at once when a rekey is already
+ * under way. */
+gboolean engine_rekey_ike_sa(Engine *engine, guint serial, GError **error);
 
 /* ---- status ------------------------------------------------------------ */
 
@@ -161,6 +176,9 @@ typedef struct {
 	guint64 messages_in;
 	guint64 messages_out;
 	guint64 retransmits;
+	gint64 rekey_at;    /* wall clock seconds of the planned rekey, 0 = none */
+	gint64 expire_at;   /* wall clock seconds of expiry, 0 = none */
+	guint replaced_by;  /* serial of the IKE SA that replaced it (rekey), 0 */
 } EngineIkeSaInfo;
 
 typedef struct {
@@ -181,6 +199,9 @@ typedef struct {
 	guint64 bytes_out;
 	guint64 packets_in;
 	guint64 packets_out;
+	gint64 rekey_at;    /* wall clock seconds of the planned rekey, 0 = none */
+	gint64 expire_at;   /* wall clock seconds of expiry, 0 = none */
+	guint replaced_by;  /* serial of the Child SA that replaced it (rekey), 0 */
 } EngineChildSaInfo;
 
 void engine_ike_sa_info_free(EngineIkeSaInfo *info);
@@ -223,6 +244,67 @@ typedef struct {
 	guint child_sas_by_state[4];
 } EngineCounters;
 void engine_get_counters(Engine *engine, EngineCounters *out);
+
+/* ---- routing, shunts, updown (route.c, updown.c) ----------------------- */
+
+/* A connection's kernel policy state: the values of the D-Bus
+ * Connection.Routing property (engine_routing_name()). */
+typedef enum {
+	ENGINE_ROUTING_UNROUTED,      /* "unrouted": no policy of ours */
+	ENGINE_ROUTING_ON_DEMAND,     /* "on-demand": trap policies (Route) */
+	ENGINE_ROUTING_NEGOTIATING,   /* "negotiating": routed, an IKE SA is being set up */
+	ENGINE_ROUTING_TUNNEL,        /* "tunnel": a Child SA and its policies are installed */
+	ENGINE_ROUTING_FAILURE_SHUNT, /* "failure-shunt": negotiation failed, shunt installed */
+	ENGINE_ROUTING_SHUNT,         /* "shunt": a never-negotiate (--pass/--drop/--reject
+	                               * without --encrypt/--authenticate) connection's
+	                               * policies are installed */
+} EngineRouting;
+
+const char *engine_routing_name(EngineRouting routing);
+
+/* whack --route: installs trap policies (KERNEL_POLICY_IPSEC, trap) for the
+ * connection's selectors, so that matching traffic starts negotiation (and
+ * runs the updown's prepare and route verbs); for a never-negotiate
+ * connection, installs its pass/drop/reject policies instead.  Routing a
+ * routed connection does nothing.  NOT_FOUND; INVALID_ARGUMENT when the
+ * connection is not oriented or its peer's address is not known;
+ * NOT_SUPPORTED when the kernel backend has no policies. */
+gboolean engine_route(Engine *engine, const char *name, GError **error);
+/* whack --unroute: removes them (updown unroute).  BUSY while a Child SA of
+ * the connection is installed; NOT_FOUND. */
+gboolean engine_unroute(Engine *engine, const char *name, GError **error);
+/* UNROUTED for an unknown name. */
+EngineRouting engine_get_routing(Engine *engine, const char *name);
+
+/* Called on the engine's context when a connection's routing changes. */
+typedef void (*EngineRoutingFunc)(const char *connection, EngineRouting routing,
+                                  gpointer user_data);
+guint engine_add_routing_observer(Engine *engine, EngineRoutingFunc func, gpointer user_data);
+void engine_remove_routing_observer(Engine *engine, guint id);
+
+/* One shunt policy of ours (whack --shuntstatus). */
+typedef struct {
+	char *connection;  /* the connection it belongs to */
+	char *kind;        /* "negotiation" (prospective shunt of an ACQUIRE being
+	                    * negotiated), "failure" (after a failed negotiation),
+	                    * "connection" (a never-negotiate connection) */
+	char *source;      /* "192.0.2.1/32" */
+	char *destination;
+	guint protocol;    /* 0 = any */
+	char *action;      /* "pass", "drop", "reject" */
+	gint64 expires;    /* wall clock seconds; 0 = stays */
+} EngineShuntInfo;
+
+void engine_shunt_info_free(EngineShuntInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(EngineShuntInfo, engine_shunt_info_free)
+/* Owned array of owned infos, by connection name then source. */
+GPtrArray *engine_list_shunts(Engine *engine);
+
+/* Longest run time of an updown command before its process group is
+ * killed (default 60000). */
+void engine_set_updown_timeout(Engine *engine, guint timeout_ms);
+/* updown commands queued or running (tests wait for 0). */
+guint engine_get_updown_pending(Engine *engine);
 
 /* Name of an EngineStatus ("NO_ANSWER"). */
 const char *engine_status_name(EngineStatus status);

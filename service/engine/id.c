@@ -6,11 +6,13 @@
  *   user@example.com          ID_RFC822_ADDR
  *   east.example              ID_FQDN as well (pluto would resolve it)
  *   %any                      matches any identity (type 0 here)
- * DNs (ID_DER_ASN1_DN) need an ASN.1 encoder: not yet.
+ *   C=CH, O=Example, CN=host  ID_DER_ASN1_DN (RDNs in the order written;
+ *                             certdb.c matches the reversed order too)
  */
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "certdb.h"
 #include "engine-private.h"
 
 gboolean
@@ -37,9 +39,15 @@ engine_id_from_text(const char *text, EngineId *out, GError **error)
 		out->type = IKE_ID_FQDN;
 		out->data = g_bytes_new(text + 1, strlen(text + 1));
 	} else if (strchr(text, '=') != NULL) {
-		g_set_error(error, ENGINE_ERROR, ENGINE_ERROR_NOT_SUPPORTED,
-		            "id: DN identities (\"%s\") are not supported yet", text);
-		return FALSE;
+		g_autoptr(GError) dn_error = NULL;
+
+		out->data = crypto_dn_from_text(text, &dn_error);
+		if (out->data == NULL) {
+			g_set_error(error, ENGINE_ERROR, ENGINE_ERROR_INVALID_ARGUMENT, "id: %s",
+			            dn_error->message);
+			return FALSE;
+		}
+		out->type = IKE_ID_DER_ASN1_DN;
 	} else if (strchr(text, '@') != NULL) {
 		out->type = IKE_ID_RFC822_ADDR;
 		out->data = g_bytes_new(text, strlen(text));
@@ -92,6 +100,13 @@ engine_id_to_text(const EngineId *id)
 		if (printable(d, n))
 			return g_strdup_printf("%.*s", (int) n, (const char *) d);
 		break;
+	case IKE_ID_DER_ASN1_DN: {
+		char *dn = crypto_dn_to_text(d, n);
+
+		if (dn != NULL)
+			return dn;
+		break;
+	}
 	default:
 		break;
 	}
@@ -103,6 +118,11 @@ engine_id_match(const EngineId *want, const EngineId *got)
 {
 	if (want->type == 0)
 		return TRUE;
+	if (want->type == IKE_ID_DER_ASN1_DN && got->type == IKE_ID_DER_ASN1_DN &&
+	    want->data != NULL && got->data != NULL)
+		return crypto_dn_match(g_bytes_get_data(want->data, NULL),
+		                       g_bytes_get_size(want->data),
+		                       g_bytes_get_data(got->data, NULL), g_bytes_get_size(got->data));
 	return want->type == got->type && want->data != NULL && got->data != NULL &&
 	       g_bytes_equal(want->data, got->data);
 }

@@ -41,7 +41,9 @@ ike_sa_move_ok(IkeSaState from, IkeSaState to)
 		return from != IKE_SA_STATE_DEAD;
 	switch (from) {
 	case IKE_SA_STATE_NEW:
-		return to == IKE_SA_STATE_INIT_I || to == IKE_SA_STATE_INIT_R;
+		/* an IKE SA made by a rekey (§1.3.2) is established at once */
+		return to == IKE_SA_STATE_INIT_I || to == IKE_SA_STATE_INIT_R ||
+		       to == IKE_SA_STATE_ESTABLISHED;
 	case IKE_SA_STATE_INIT_I:
 		return to == IKE_SA_STATE_AUTH_I;
 	case IKE_SA_STATE_INIT_R:
@@ -141,7 +143,10 @@ ike_sa_set_state(IkeSa *sa, IkeSaState state)
 		sa->established = g_get_real_time() / G_USEC_PER_SEC;
 		sa->engine->counters.ike_sas_established++;
 		ike_sa_start_liveness(sa);
+		lifetime_ike_start(sa);
 	}
+	if (state == IKE_SA_STATE_DEAD)
+		lifetime_ike_stop(sa);
 	if (state != IKE_SA_STATE_DEAD)
 		engine_notify(sa->engine, ENGINE_SA_EVENT_CHANGED, ENGINE_SA_KIND_IKE, sa->serial);
 }
@@ -273,6 +278,7 @@ ike_sa_destroy(IkeSa *sa, EngineStatus status)
 	engine_timer_remove(engine, &sa->keepalive_timer);
 	engine_timer_remove(engine, &sa->liveness_timer);
 	engine_timer_remove(engine, &sa->setup_timer);
+	rekey_ike_rescue_children(sa);
 	abort_tasks(sa, status);
 	while (sa->children->len > 0)
 		child_sa_destroy(g_ptr_array_index(sa->children, sa->children->len - 1));
@@ -329,29 +335,62 @@ ike_sa_log(IkeSa *sa, GLogLevelFlags level, EngineStatus code, const char *fmt, 
 
 /* ---- keys ------------------------------------------------------------- */
 
+static gboolean derive_from_skeyseed(IkeSa *sa, const IkebusSecbuf *skeyseed, GError **error);
+
+static gboolean
+setup_suite(IkeSa *sa, GError **error)
+{
+	sa->suite.prf = crypto_prf_alg_by_id(sa->ike.prf);
+	sa->suite.encr = crypto_encr_alg_by_id(sa->ike.encr);
+	sa->suite.encr_key_bits = sa->ike.encr_bits;
+	sa->suite.integ = sa->ike.integ != 0 ? crypto_integ_alg_by_id(sa->ike.integ) : NULL;
+	return crypto_ike_suite_check(&sa->suite, error);
+}
+
+gboolean
+ike_sa_derive_rekey_keys(IkeSa *sa, const IkeSa *old, GError **error)
+{
+	g_autoptr(IkebusSecbuf) skeyseed = NULL;
+	gsize ni_len, nr_len;
+	const guint8 *ni = g_bytes_get_data(sa->ni, &ni_len);
+	const guint8 *nr = g_bytes_get_data(sa->nr, &nr_len);
+
+	if (!setup_suite(sa, error))
+		return FALSE;
+	/* §2.18: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), with the
+	 * old SA's PRF */
+	skeyseed = crypto_skeyseed_rekey(old->suite.prf, old->keys.sk_d, sa->g_ir, ni, ni_len, nr,
+	                                 nr_len, error);
+	return skeyseed != NULL && derive_from_skeyseed(sa, skeyseed, error);
+}
+
 gboolean
 ike_sa_derive_keys(IkeSa *sa, GError **error)
 {
 	g_autoptr(IkebusSecbuf) skeyseed = NULL;
+	gsize ni_len, nr_len;
+	const guint8 *ni = g_bytes_get_data(sa->ni, &ni_len);
+	const guint8 *nr = g_bytes_get_data(sa->nr, &nr_len);
+
+	if (!setup_suite(sa, error))
+		return FALSE;
+	skeyseed = crypto_skeyseed(sa->suite.prf, ni, ni_len, nr, nr_len, sa->g_ir, error);
+	return skeyseed != NULL && derive_from_skeyseed(sa, skeyseed, error);
+}
+
+static gboolean
+derive_from_skeyseed(IkeSa *sa, const IkebusSecbuf *skeyseed, GError **error)
+{
 	guint8 spi_i[8], spi_r[8];
 	gsize ni_len, nr_len;
 	const guint8 *ni = g_bytes_get_data(sa->ni, &ni_len);
 	const guint8 *nr = g_bytes_get_data(sa->nr, &nr_len);
 	const IkebusSecbuf *ei, *er, *ai, *ar;
 
-	sa->suite.prf = crypto_prf_alg_by_id(sa->ike.prf);
-	sa->suite.encr = crypto_encr_alg_by_id(sa->ike.encr);
-	sa->suite.encr_key_bits = sa->ike.encr_bits;
-	sa->suite.integ = sa->ike.integ != 0 ? crypto_integ_alg_by_id(sa->ike.integ) : NULL;
-	if (!crypto_ike_suite_check(&sa->suite, error))
-		return FALSE;
 	for (guint i = 0; i < 8; i++) {
 		spi_i[i] = (guint8) (sa->spi_i >> (56 - 8 * i));
 		spi_r[i] = (guint8) (sa->spi_r >> (56 - 8 * i));
 	}
-	skeyseed = crypto_skeyseed(sa->suite.prf, ni, ni_len, nr, nr_len, sa->g_ir, error);
-	if (skeyseed == NULL)
-		return FALSE;
 	crypto_ike_keys_clear(&sa->keys);
 	if (!crypto_ike_keys_derive(&sa->suite, skeyseed, ni, ni_len, nr, nr_len, spi_i, spi_r,
 	                            &sa->keys, error))
@@ -801,6 +840,31 @@ continue_respond(IkeSa *sa)
 		return;
 	}
 	task_free(task);
+	if (sa->active_parked && sa->active != NULL && sa->building == 2) {
+		sa->active_parked = FALSE;
+		continue_process(sa);
+		return;
+	}
+	ike_sa_run(sa);
+}
+
+void
+ike_sa_resume_task(IkeSa *sa, Task *task)
+{
+	if (sa->state == IKE_SA_STATE_DEAD)
+		return;
+	if (task == sa->responding && task != NULL) {
+		continue_respond(sa);
+		return;
+	}
+	if (task == sa->active && task != NULL && sa->building == 1) {
+		continue_build(sa);
+		return;
+	}
+	if (task == sa->active && task != NULL && sa->building == 2) {
+		continue_process(sa);
+		return;
+	}
 	ike_sa_run(sa);
 }
 
@@ -825,9 +889,9 @@ ike_sa_resume(IkeSa *sa)
 }
 
 static Task *
-responder_task_for(guint8 exchange)
+responder_task_for(const IkeMessage *msg)
 {
-	switch (exchange) {
+	switch (msg->header.exchange_type) {
 	case IKE_EXCHANGE_IKE_SA_INIT:
 		return task_sa_init_new(FALSE);
 	case IKE_EXCHANGE_IKE_AUTH:
@@ -835,6 +899,8 @@ responder_task_for(guint8 exchange)
 	case IKE_EXCHANGE_INFORMATIONAL:
 		return task_informational_new(FALSE);
 	case IKE_EXCHANGE_CREATE_CHILD_SA:
+		if (ike_rekey_request_is_ike(msg))
+			return task_ike_rekey_responder_new();
 		return task_child_create_responder_new();
 	default:
 		return NULL;
@@ -920,6 +986,14 @@ receive_request(IkeSa *sa, const NetPacket *pkt, IkeMessage *msg)
 		sa->engine->counters.messages_dropped++;
 		return;
 	}
+	/* Our own exchange's answer is being finished on the crypto worker: a
+	 * new request (a Delete of the SA we are rekeying, in a collision)
+	 * waits for its retransmission, so it meets the outcome of ours. */
+	if (sa->active != NULL && sa->building == 2 && sa->worker_busy > 0) {
+		g_debug("\"%s\" #%u: request %u while our exchange finishes; waiting for its "
+		        "retransmission", ike_sa_conn_name(sa), sa->serial, msgid);
+		return;
+	}
 	if (!open_message(sa, msg, "request"))
 		return;
 	if (!ike_message_check_rules(msg, &error)) {
@@ -928,7 +1002,7 @@ receive_request(IkeSa *sa, const NetPacket *pkt, IkeMessage *msg)
 		sa->engine->counters.messages_dropped++;
 		return;
 	}
-	task = responder_task_for(msg->header.exchange_type);
+	task = responder_task_for(msg);
 	if (task == NULL) {
 		sa->engine->counters.messages_dropped++;
 		return;

@@ -172,6 +172,8 @@ intersect(const KernelTs *a, const KernelTs *b, KernelTs *out)
 	return TRUE;
 }
 
+static gboolean contains(const KernelTs *outer, const KernelTs *inner);
+
 GArray *
 ts_narrow(const GArray *ours, const GArray *theirs)
 {
@@ -191,6 +193,15 @@ ts_narrow(const GArray *ours, const GArray *theirs)
 			if (!dup)
 				g_array_append_val(out, t);
 		}
+	/* §2.9: an initiator's first selector may be the packet that started
+	 * the negotiation, inside the range that follows; keep the range only */
+	for (guint k = out->len; k > 0; k--)
+		for (guint m = 0; m < out->len; m++)
+			if (m != k - 1 && contains(&g_array_index(out, KernelTs, m),
+			                           &g_array_index(out, KernelTs, k - 1))) {
+				g_array_remove_index(out, k - 1);
+				break;
+			}
 	return out;
 }
 

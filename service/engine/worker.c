@@ -18,6 +18,12 @@ typedef struct {
 	guint serial;
 	KeJob *job;
 	KeJobDone done;
+	/* or a generic job (engine_worker_submit_job) */
+	EngineJobFunc job_run;
+	EngineJobDone job_done;
+	gpointer job_data;
+	GDestroyNotify job_free;
+	Task *job_owner;
 } PoolItem;
 
 static struct EngineToken *
@@ -50,8 +56,20 @@ static void
 pool_item_free(PoolItem *it)
 {
 	ke_job_free(it->job);
+	if (it->job_free != NULL && it->job_data != NULL)
+		it->job_free(it->job_data);
 	token_unref(it->token);
 	g_free(it);
+}
+
+/* The job's completion on the engine context. */
+static void
+job_finish(IkeSa *sa, PoolItem *it)
+{
+	if (it->job_run == NULL)
+		it->done(sa, it->job);
+	else if (it->job_done != NULL)
+		it->job_done(sa, it->job_data);
 }
 
 static gboolean
@@ -60,14 +78,26 @@ complete(gpointer data)
 	PoolItem *it = data;
 	Engine *engine = it->token->engine;
 	IkeSa *sa;
+	Task *owner;
 
 	if (engine == NULL)
 		return G_SOURCE_REMOVE;
 	sa = g_hash_table_lookup(engine->ike_by_serial, GUINT_TO_POINTER(it->serial));
-	if (sa == NULL || sa->state == IKE_SA_STATE_DEAD || !sa->worker_busy)
+	if (sa == NULL || sa->state == IKE_SA_STATE_DEAD || sa->worker_busy == 0)
 		return G_SOURCE_REMOVE;
-	sa->worker_busy = FALSE;
-	it->done(sa, it->job);
+	sa->worker_busy--;
+	owner = it->job_run != NULL ? it->job_owner : it->job->owner;
+	if (owner != NULL) {
+		/* the task that asked may have been dropped meanwhile */
+		if (owner != sa->active && owner != sa->responding) {
+			ike_sa_run(sa);
+			return G_SOURCE_REMOVE;
+		}
+		job_finish(sa, it);
+		ike_sa_resume_task(sa, owner);
+		return G_SOURCE_REMOVE;
+	}
+	job_finish(sa, it);
 	ike_sa_resume(sa);
 	return G_SOURCE_REMOVE;
 }
@@ -79,6 +109,12 @@ run(gpointer data, gpointer user_data)
 	KeJob *job = it->job;
 	GMainContext *ctx = user_data;
 
+	if (it->job_run != NULL) {
+		it->job_run(it->job_data);
+		g_main_context_invoke_full(ctx, G_PRIORITY_DEFAULT, complete, it,
+		                           (GDestroyNotify) pool_item_free);
+		return;
+	}
 	if (job->ke == NULL && job->error == NULL)
 		job->ke = crypto_ke_new(job->group, &job->error);
 	if (job->ke != NULL && job->peer_public != NULL && job->error == NULL) {
@@ -100,7 +136,24 @@ engine_worker_submit(Engine *engine, IkeSa *sa, KeJob *job, KeJobDone done)
 	it->serial = sa->serial;
 	it->job = job;
 	it->done = done;
-	sa->worker_busy = TRUE;
+	sa->worker_busy++;
+	g_thread_pool_push(engine->pool, it, NULL);
+}
+
+void
+engine_worker_submit_job(Engine *engine, IkeSa *sa, Task *owner, gpointer data,
+                         EngineJobFunc run_func, EngineJobDone done, GDestroyNotify data_free)
+{
+	PoolItem *it = g_new0(PoolItem, 1);
+
+	it->token = token_ref(engine->token);
+	it->serial = sa->serial;
+	it->job_run = run_func;
+	it->job_done = done;
+	it->job_data = data;
+	it->job_free = data_free;
+	it->job_owner = owner;
+	sa->worker_busy++;
 	g_thread_pool_push(engine->pool, it, NULL);
 }
 

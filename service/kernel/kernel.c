@@ -44,7 +44,9 @@ void
 kernel_config_init(KernelConfig *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->tun_name = "ikebus0";
+	/* the kernel picks the first free ikebusN, so two daemons (tests,
+	 * containers sharing a namespace) never fight over one name */
+	cfg->tun_name = "ikebus%d";
 	cfg->route_table = 220;
 	cfg->encap_port = 4500;
 	cfg->encap_fd = -1;
@@ -400,8 +402,30 @@ kernel_proto_name(KernelProto proto)
 		return "esp";
 	case KERNEL_PROTO_AH:
 		return "ah";
+	case KERNEL_PROTO_COMP:
+		return "comp";
 	}
 	return "?";
+}
+
+const char *
+kernel_ipcomp_name(guint16 transform)
+{
+	/* IANA id -> name; the names double as Linux's compression algorithm
+	 * names, so the xfrm backend keeps no table of its own. */
+	static const struct {
+		guint16 id;
+		const char *name;
+	} table[] = {
+	        {KERNEL_IPCOMP_DEFLATE, "deflate"},
+	        {KERNEL_IPCOMP_LZS, "lzs"},
+	        {KERNEL_IPCOMP_LZJH, "lzjh"},
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(table); i++)
+		if (table[i].id == transform)
+			return table[i].name;
+	return NULL;
 }
 
 const char *

@@ -76,7 +76,16 @@ typedef struct {
 typedef enum {
 	KERNEL_PROTO_ESP = 50,
 	KERNEL_PROTO_AH = 51,
+	KERNEL_PROTO_COMP = 108, /* IPCOMP (RFC 3173); the SPI is the 16-bit CPI */
 } KernelProto;
+
+/* IPCOMP transform IDs as IKEv2 negotiates them in IPCOMP_SUPPORTED
+ * (RFC 7296 §3.10.1; IANA "IPCOMP Transform IDs").  A guint16 in the
+ * structs below, 0 = no compression. */
+#define KERNEL_IPCOMP_NONE    0
+#define KERNEL_IPCOMP_DEFLATE 2 /* RFC 2394 */
+#define KERNEL_IPCOMP_LZS     3 /* RFC 2395 */
+#define KERNEL_IPCOMP_LZJH    4 /* RFC 3051 */
 
 typedef enum {
 	KERNEL_MODE_TUNNEL,
@@ -150,6 +159,15 @@ typedef struct {
 	KernelLifetime soft;
 	KernelLifetime hard;
 
+	/* IPCOMP (RFC 3173): the Child SA's compression transform
+	 * (KERNEL_IPCOMP_*), 0 = none.  For proto COMP it picks the algorithm;
+	 * spi is the CPI (0x100..0xFFFF, RFC 3173 §3.3), encr/integ must be
+	 * NULL, and encap, esn and replay_window do not apply (ignored).  On the
+	 * ESP/AH SA of the same Child SA (same reqid) it says the two are
+	 * stacked: xfrm then runs ESP in transport mode inside the IPCOMP SA,
+	 * which carries @mode and the outer addresses. */
+	guint16 ipcomp;
+
 	/* The Child SA's traffic selectors, borrowed: local = this host's side.
 	 * Inbound packets must match (inner src in remote, inner dst in local);
 	 * outbound packets are matched against them by the policy. */
@@ -188,6 +206,12 @@ typedef struct {
 	KernelAddr tmpl_src; /* tunnel mode: outer addresses */
 	KernelAddr tmpl_dst;
 	guint32 spi; /* 0 = any SA with this reqid */
+	/* The Child SA compresses (KERNEL_IPCOMP_*, 0 = no): an IPCOMP template
+	 * with the same reqid comes first and carries @mode and the outer
+	 * addresses; @proto's template follows in transport mode.  Inbound
+	 * (in/fwd) the IPCOMP template is optional: RFC 3173 §2.2 lets the
+	 * sender skip compression for packets that would not shrink. */
+	guint16 ipcomp;
 } KernelPolicy;
 
 /* ---- capabilities ----------------------------------------------------- */
@@ -202,6 +226,8 @@ typedef struct {
 	gboolean udp_encap;
 	gboolean esn;
 	gboolean policies;                      /* route/trap-based policy lookup is available */
+	gboolean ipcomp;                        /* IPCOMP SAs with DEFLATE (KERNEL_PROTO_COMP) */
+	gboolean interfaces;                    /* add_interface works (xfrm: XFRM interfaces) */
 	guint16 encr_ids[KERNEL_CAPS_MAX_ALGS]; /* IANA ENCR ids usable for ESP */
 	gsize n_encr;
 	guint16 integ_ids[KERNEL_CAPS_MAX_ALGS]; /* IANA INTEG ids usable for ESP/AH */
@@ -248,7 +274,8 @@ typedef void (*KernelEventFunc)(const KernelEvent *event, gpointer user_data);
 /* ---- configuration ---------------------------------------------------- */
 
 typedef struct {
-	/* userspace: TUN device name (default "ikebus0"). */
+	/* userspace: TUN device name; "%d" lets the kernel number it
+	 * (default "ikebus%d": ikebus0 unless that is taken). */
 	const char *tun_name;
 	/* userspace: routing table for the routes into the TUN (default 220,
 	 * with a rule "lookup <table>" at priority 220); 0 = main table. */
@@ -301,7 +328,8 @@ typedef struct {
 	/* Last time a packet used the policy (wall clock seconds, 0 = never). */
 	gboolean (*query_policy)(KernelBackend *kb, const KernelPolicy *policy, gint64 *use_time,
 	                         GError **error);
-	/* Removes every SA, policy, route and rule this backend installed. */
+	/* Removes every SA, policy, route, rule and interface this backend
+	 * installed. */
 	gboolean (*flush_own)(KernelBackend *kb, GError **error);
 	/* userspace only: an ESP packet (UDP payload after the port-4500 demux:
 	 * starts with the SPI, no non-ESP marker) that arrived from @from:@port
@@ -311,6 +339,21 @@ typedef struct {
 	                      const KernelAddr *from, guint16 from_port, GError **error);
 	/* Stops threads, flushes own state (best effort) and frees. */
 	void (*free)(KernelBackend *kb);
+
+	/* Route-based IPsec (--interface-ip): a network interface @name
+	 * ("ipsec" + a number) that carries the traffic of SAs and policies
+	 * with if_id @if_id, bound to the device @link_ifindex for its outer
+	 * packets (0 = any).  Created up; removed by del_interface, flush_own
+	 * and at shutdown.  KERNEL_ERROR_NOT_SUPPORTED when the kernel lacks
+	 * it (xfrm: CONFIG_XFRM_INTERFACE), _EXISTS if @name is taken. */
+	gboolean (*add_interface)(KernelBackend *kb, const char *name, guint32 if_id,
+	                          guint32 link_ifindex, GError **error);
+	/* Removes an interface add_interface made (_NOT_FOUND for others). */
+	gboolean (*del_interface)(KernelBackend *kb, const char *name, GError **error);
+	/* Adds @addr/@prefix_len to an interface add_interface made; it goes
+	 * away with the interface. */
+	gboolean (*add_interface_addr)(KernelBackend *kb, const char *name, const KernelAddr *addr,
+	                               guint prefix_len, GError **error);
 } KernelOps;
 
 /* Every backend embeds this as its first member. */
@@ -409,6 +452,24 @@ kernel_backend_esp_input(KernelBackend *kb, const guint8 *packet, gsize len, con
 	return KERNEL_DISPATCH(kb, esp_input, packet, len, from, from_port, error);
 }
 
+static inline gboolean
+kernel_backend_add_interface(KernelBackend *kb, const char *name, guint32 if_id,
+                             guint32 link_ifindex, GError **error)
+{
+	return KERNEL_DISPATCH(kb, add_interface, name, if_id, link_ifindex, error);
+}
+static inline gboolean
+kernel_backend_del_interface(KernelBackend *kb, const char *name, GError **error)
+{
+	return KERNEL_DISPATCH(kb, del_interface, name, error);
+}
+static inline gboolean
+kernel_backend_add_interface_addr(KernelBackend *kb, const char *name, const KernelAddr *addr,
+                                  guint prefix_len, GError **error)
+{
+	return KERNEL_DISPATCH(kb, add_interface_addr, name, addr, prefix_len, error);
+}
+
 /* ---- helpers (kernel.c) ----------------------------------------------- */
 
 /* Parses "192.0.2.1" or "2001:db8::1"; FALSE if neither. */
@@ -443,6 +504,9 @@ void kernel_sa_get_id(const KernelSa *sa, KernelSaId *id);
 
 /* Names from one table (STYLE.md habit 6). */
 const char *kernel_proto_name(KernelProto proto);
+/* "deflate", "lzs", "lzjh" (also the Linux crypto/xfrm names); NULL for
+ * none or an unknown id. */
+const char *kernel_ipcomp_name(guint16 transform);
 const char *kernel_mode_name(KernelMode mode);
 const char *kernel_dir_name(KernelDir dir);
 const char *kernel_policy_action_name(KernelPolicyAction action);

@@ -10,6 +10,7 @@ typedef struct {
 	GPtrArray *sas;      /* KernelSa * */
 	GPtrArray *policies; /* KernelPolicy * */
 	GHashTable *stats;   /* spi -> KernelSaStats * */
+	GHashTable *ifaces;  /* name (owned) -> itself: interfaces from add_interface */
 	char *fail_op;
 	KernelError fail_code;
 	guint32 next_spi;
@@ -50,6 +51,7 @@ mock_probe(KernelBackend *kb, KernelCaps *caps, GError **error)
 		return FALSE;
 	caps->esp = caps->tunnel_mode = caps->transport_mode = TRUE;
 	caps->udp_encap = caps->esn = caps->policies = TRUE;
+	caps->ipcomp = caps->interfaces = TRUE;
 	caps->encr_ids[caps->n_encr++] = CRYPTO_ENCR_AES_GCM_16;
 	caps->encr_ids[caps->n_encr++] = CRYPTO_ENCR_CHACHA20_POLY1305;
 	caps->encr_ids[caps->n_encr++] = CRYPTO_ENCR_AES_CBC;
@@ -164,6 +166,19 @@ mock_add_policy(KernelBackend *kb, const KernelPolicy *policy, GError **error)
 
 	if (!record(m, "add_policy", error, "%s", t))
 		return FALSE;
+	/* as xfrm's UPDPOLICY: a policy with the same key (selectors,
+	 * direction, mark, if_id) is replaced, e.g. a trap by the real one */
+	for (guint i = 0; i < m->policies->len; i++) {
+		const KernelPolicy *q = g_ptr_array_index(m->policies, i);
+
+		if (q->dir == policy->dir && memcmp(&q->src, &policy->src, sizeof(q->src)) == 0 &&
+		    memcmp(&q->dst, &policy->dst, sizeof(q->dst)) == 0 &&
+		    q->mark.value == policy->mark.value && q->mark.mask == policy->mark.mask &&
+		    q->if_id == policy->if_id) {
+			g_ptr_array_remove_index(m->policies, i);
+			break;
+		}
+	}
 	g_ptr_array_add(m->policies, kernel_policy_dup(policy));
 	return TRUE;
 }
@@ -196,6 +211,54 @@ mock_flush_own(KernelBackend *kb, GError **error)
 		return FALSE;
 	g_ptr_array_set_size(m->sas, 0);
 	g_ptr_array_set_size(m->policies, 0);
+	g_hash_table_remove_all(m->ifaces);
+	return TRUE;
+}
+
+static gboolean
+mock_add_interface(KernelBackend *kb, const char *name, guint32 if_id, guint32 link_ifindex,
+                   GError **error)
+{
+	MockKernel *m = mock_from(kb);
+
+	if (!record(m, "add_interface", error, "%s if_id=%u link=%u", name, if_id, link_ifindex))
+		return FALSE;
+	if (g_hash_table_contains(m->ifaces, name)) {
+		g_set_error(error, KERNEL_ERROR, KERNEL_ERROR_EXISTS, "interface %s exists", name);
+		return FALSE;
+	}
+	g_hash_table_add(m->ifaces, g_strdup(name));
+	return TRUE;
+}
+
+static gboolean
+mock_del_interface(KernelBackend *kb, const char *name, GError **error)
+{
+	MockKernel *m = mock_from(kb);
+
+	if (!record(m, "del_interface", error, "%s", name))
+		return FALSE;
+	if (!g_hash_table_remove(m->ifaces, name)) {
+		g_set_error(error, KERNEL_ERROR, KERNEL_ERROR_NOT_FOUND, "no interface %s", name);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+mock_add_interface_addr(KernelBackend *kb, const char *name, const KernelAddr *addr,
+                        guint prefix_len, GError **error)
+{
+	MockKernel *m = mock_from(kb);
+	char a[64];
+
+	if (!record(m, "add_interface_addr", error, "%s %s/%u", name,
+	            kernel_addr_to_string(addr, a, sizeof(a)), prefix_len))
+		return FALSE;
+	if (!g_hash_table_contains(m->ifaces, name)) {
+		g_set_error(error, KERNEL_ERROR, KERNEL_ERROR_NOT_FOUND, "no interface %s", name);
+		return FALSE;
+	}
 	return TRUE;
 }
 
@@ -208,6 +271,7 @@ mock_free(KernelBackend *kb)
 	g_ptr_array_unref(m->sas);
 	g_ptr_array_unref(m->policies);
 	g_hash_table_unref(m->stats);
+	g_hash_table_unref(m->ifaces);
 	g_free(m->fail_op);
 	g_free(m);
 }
@@ -224,6 +288,9 @@ static const KernelOps mock_ops = {
         .del_policy = mock_del_policy,
         .flush_own = mock_flush_own,
         .free = mock_free,
+        .add_interface = mock_add_interface,
+        .del_interface = mock_del_interface,
+        .add_interface_addr = mock_add_interface_addr,
 };
 
 KernelBackend *
@@ -236,6 +303,7 @@ mock_kernel_new(void)
 	m->sas = g_ptr_array_new_with_free_func((GDestroyNotify) kernel_sa_free);
 	m->policies = g_ptr_array_new_with_free_func((GDestroyNotify) kernel_policy_free);
 	m->stats = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	m->ifaces = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	m->next_spi = 0xc0000001u;
 	return &m->parent;
 }

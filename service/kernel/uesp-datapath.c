@@ -295,7 +295,7 @@ raw_esp_socket(int family)
 gboolean
 uesp_datapath_open(Uesp *u, const KernelConfig *cfg, GError **error)
 {
-	u->tun_fd = tun_open(cfg->tun_name != NULL ? cfg->tun_name : "ikebus0", u->tun_name, error);
+	u->tun_fd = tun_open(cfg->tun_name != NULL ? cfg->tun_name : "ikebus%d", u->tun_name, error);
 	if (u->tun_fd < 0 || !tun_link_up(u->tun_name, UESP_TUN_MTU, error))
 		return FALSE;
 	u->ifindex = tun_ifindex(u->tun_name);

@@ -292,6 +292,17 @@ ltime_new(const KernelLifetime *soft, const KernelLifetime *hard)
 
 /* ---- SAs -------------------------------------------------------------- */
 
+guint8
+xfrm_sa_mode(const KernelSa *sa)
+{
+	/* ESP/AH stacked on IPCOMP: the IPCOMP SA does the tunnelling
+	 * (compression must come before encryption, RFC 3173 §2) and ESP then
+	 * protects the new outer packet in transport mode. */
+	if (sa->proto != KERNEL_PROTO_COMP && sa->ipcomp != KERNEL_IPCOMP_NONE)
+		return XFRM_MODE_TRANSPORT;
+	return sa->mode == KERNEL_MODE_TUNNEL ? XFRM_MODE_TUNNEL : XFRM_MODE_TRANSPORT;
+}
+
 static gboolean
 sa_check(const KernelSa *sa, GError **error)
 {
@@ -303,6 +314,11 @@ sa_check(const KernelSa *sa, GError **error)
 		return invalid(error, "sa.spi: 0 is not a valid SPI");
 	if (sa->dir != KERNEL_DIR_IN && sa->dir != KERNEL_DIR_OUT)
 		return invalid(error, "sa.dir: must be in or out");
+	if (sa->ipcomp != KERNEL_IPCOMP_NONE && kernel_ipcomp_name(sa->ipcomp) == NULL) {
+		g_set_error(error, KERNEL_ERROR, KERNEL_ERROR_NOT_SUPPORTED,
+		            "sa.ipcomp: unknown IPCOMP transform %u", sa->ipcomp);
+		return FALSE;
+	}
 	switch (sa->proto) {
 	case KERNEL_PROTO_ESP:
 		if (sa->encr == NULL)
@@ -320,8 +336,19 @@ sa_check(const KernelSa *sa, GError **error)
 		if (sa->encap)
 			return invalid(error, "sa.encap: AH cannot be UDP-encapsulated");
 		break;
+	case KERNEL_PROTO_COMP:
+		/* The kernel refuses any other algorithm attribute on an IPCOMP SA
+		 * and SPIs (CPIs) of 16 bits or more (RFC 3173 §3.3). */
+		if (sa->ipcomp == KERNEL_IPCOMP_NONE)
+			return invalid(error, "sa.ipcomp: an IPCOMP SA needs its transform");
+		if (sa->encr != NULL || sa->integ != NULL)
+			return invalid(error, "sa.%s: IPCOMP has no keys",
+			               sa->encr != NULL ? "encr" : "integ");
+		if (sa->spi > 0xffff)
+			return invalid(error, "sa.spi: CPI 0x%x does not fit 16 bits", sa->spi);
+		break;
 	default:
-		return invalid(error, "sa.proto: %u is neither ESP nor AH", (guint) sa->proto);
+		return invalid(error, "sa.proto: %u is not ESP, AH or IPCOMP", (guint) sa->proto);
 	}
 	if (sa->encr != NULL) {
 		gsize salt = sa->encr->salt_size;
@@ -349,6 +376,15 @@ sa_check(const KernelSa *sa, GError **error)
 	return TRUE;
 }
 
+/* A transport-mode SA cannot change the family, and an ESP SA stacked on
+ * a tunnel-mode IPCOMP SA sees the outer family: selectors of another
+ * family fall back to the AF_UNSPEC wildcard. */
+static gboolean
+family_fits(const KernelSa *sa, int family)
+{
+	return xfrm_sa_mode(sa) == XFRM_MODE_TUNNEL || family == sa->dst.family;
+}
+
 /* The SA's own selector: exact when the Child SA has one selector pair
  * (the kernel then also checks decapsulated packets against it); a
  * wildcard of the inner family otherwise, leaving selection to the
@@ -364,7 +400,7 @@ sa_selector(const KernelSa *sa, struct xfrm_selector *sel, guint *flags)
 		const KernelTs *src = sa->dir == KERNEL_DIR_IN ? r : l;
 		const KernelTs *dst = sa->dir == KERNEL_DIR_IN ? l : r;
 
-		if (xfrm_selector_from_ts(src, dst, sel, NULL))
+		if (xfrm_selector_from_ts(src, dst, sel, NULL) && family_fits(sa, sel->family))
 			return;
 	}
 	memset(sel, 0, sizeof(*sel));
@@ -378,8 +414,9 @@ sa_selector(const KernelSa *sa, struct xfrm_selector *sel, guint *flags)
 	}
 	if (family == 0)
 		family = sa->dst.family;
-	if (family < 0) {
-		/* Mixed inner families (4in6 and 6in6 in one SA). */
+	if (family < 0 || !family_fits(sa, family)) {
+		/* Mixed inner families (4in6 and 6in6 in one SA), or a
+		 * transport-mode SA whose selectors are of the other family. */
 		*flags |= XFRM_STATE_AF_UNSPEC;
 		family = 0;
 	}
@@ -408,8 +445,7 @@ xfrm_sa_object_new(const KernelSa *sa, GError **error)
 	xfrmnl_sa_set_saddr(obj, src);
 	xfrmnl_sa_set_spi(obj, sa->spi);
 	xfrmnl_sa_set_proto(obj, sa->proto);
-	xfrmnl_sa_set_mode(obj,
-	                   sa->mode == KERNEL_MODE_TUNNEL ? XFRM_MODE_TUNNEL : XFRM_MODE_TRANSPORT);
+	xfrmnl_sa_set_mode(obj, xfrm_sa_mode(sa));
 	xfrmnl_sa_set_reqid(obj, sa->reqid);
 
 	sa_selector(sa, &raw, &flags);
@@ -422,8 +458,11 @@ xfrm_sa_object_new(const KernelSa *sa, GError **error)
 	/* Anti-replay.  The ESN form of the replay state also carries windows
 	 * wider than the 32 packets of the legacy field, so use it whenever
 	 * either is needed; the legacy field must then be 0.  With ESN the
-	 * kernel refuses a window of 0 even on outbound SAs, hence the floor. */
-	if (sa->esn || sa->replay_window > 32) {
+	 * kernel refuses a window of 0 even on outbound SAs, hence the floor.
+	 * IPCOMP has no sequence numbers (RFC 3173 §2.1): no replay state. */
+	if (sa->proto == KERNEL_PROTO_COMP) {
+		xfrmnl_sa_set_replay_window(obj, 0);
+	} else if (sa->esn || sa->replay_window > 32) {
 		guint window = sa->replay_window;
 		guint bmp_len;
 		g_autofree guint32 *bmp = NULL;
@@ -441,7 +480,8 @@ xfrm_sa_object_new(const KernelSa *sa, GError **error)
 	}
 	xfrmnl_sa_set_flags(obj, flags);
 
-	if (sa->encap) {
+	/* IPCOMP rides inside the (possibly encapsulated) ESP SA. */
+	if (sa->encap && sa->proto != KERNEL_PROTO_COMP) {
 		g_autoptr(XfrmNlAddr) oa = xfrm_nl_addr_new(NULL, sa->dst.family);
 
 		xfrmnl_sa_set_encap_tmpl(obj, UDP_ENCAP_ESPINUDP, sa->encap_sport, sa->encap_dport,
@@ -473,7 +513,8 @@ put_alg(struct nl_msg *msg, int type, const char *name, guint extra_bits, gboole
 	a->alg_key_len = (unsigned) (key_len * 8);
 	if (has_extra)
 		a->alg_icv_len = extra_bits;
-	memcpy((guint8 *) a + hdr, key, key_len);
+	if (key_len > 0)
+		memcpy((guint8 *) a + hdr, key, key_len);
 	return TRUE;
 }
 
@@ -505,6 +546,9 @@ xfrm_sa_msg_new(const KernelSa *sa, gboolean update, GError **error)
 	if (ok && sa->integ != NULL)
 		ok = put_alg(msg, XFRMA_ALG_AUTH_TRUNC, sa->integ->xfrm_name,
 		             sa->integ->xfrm_trunc_bits, TRUE, sa->integ_key, sa->integ_key_len);
+	/* IPCOMP: a struct xfrm_algo with the algorithm name and no key. */
+	if (ok && sa->proto == KERNEL_PROTO_COMP)
+		ok = put_alg(msg, XFRMA_ALG_COMP, kernel_ipcomp_name(sa->ipcomp), 0, FALSE, NULL, 0);
 	if (ok && sa->if_id != 0)
 		ok = nla_put_u32(msg, XFRMA_IF_ID, sa->if_id) == 0;
 	if (!ok) {
@@ -560,8 +604,12 @@ xfrm_allocspi_msg_new(const KernelAddr *src, const KernelAddr *dst, KernelProto 
 		invalid(error, "get_spi: src and dst families differ");
 		return NULL;
 	}
-	if (proto != KERNEL_PROTO_ESP && proto != KERNEL_PROTO_AH) {
-		invalid(error, "get_spi: proto %u is neither ESP nor AH", (guint) proto);
+	if (proto != KERNEL_PROTO_ESP && proto != KERNEL_PROTO_AH && proto != KERNEL_PROTO_COMP) {
+		invalid(error, "get_spi: proto %u is not ESP, AH or IPCOMP", (guint) proto);
+		return NULL;
+	}
+	if (proto == KERNEL_PROTO_COMP && max > 0xffff) {
+		invalid(error, "get_spi: IPCOMP CPIs have 16 bits");
 		return NULL;
 	}
 	if (min > max) {
@@ -613,13 +661,45 @@ policy_check(const KernelPolicy *policy, GError **error)
 	if (policy->action != KERNEL_POLICY_IPSEC)
 		return TRUE;
 	if (policy->proto != KERNEL_PROTO_ESP && policy->proto != KERNEL_PROTO_AH)
-		return invalid(error, "policy.proto: %u is neither ESP nor AH",
-		               (guint) policy->proto);
+		return invalid(error, "policy.proto: %u is neither ESP nor AH%s",
+		               (guint) policy->proto,
+		               policy->proto == KERNEL_PROTO_COMP ? " (IPCOMP goes in policy.ipcomp)"
+		                                                  : "");
+	if (policy->ipcomp != KERNEL_IPCOMP_NONE && kernel_ipcomp_name(policy->ipcomp) == NULL)
+		return invalid(error, "policy.ipcomp: unknown IPCOMP transform %u", policy->ipcomp);
 	if (policy->mode == KERNEL_MODE_TUNNEL &&
 	    (!family_ok(policy->tmpl_dst.family) ||
 	     policy->tmpl_src.family != policy->tmpl_dst.family))
 		return invalid(error, "policy.tmpl_dst: tunnel mode needs both outer addresses");
 	return TRUE;
+}
+
+/* One template.  @outer: it carries the policy's mode and the tunnel
+ * addresses; inner ones (ESP inside IPCOMP) are transport mode.
+ * @optional: packets may arrive without this transform ("level use"). */
+static void
+add_template(struct xfrmnl_sp *sp, const KernelPolicy *policy, const struct xfrm_selector *sel,
+             KernelProto proto, guint32 spi, gboolean outer, gboolean optional)
+{
+	gboolean tunnel = outer && policy->mode == KERNEL_MODE_TUNNEL;
+	int family = policy->mode == KERNEL_MODE_TUNNEL ? policy->tmpl_dst.family : sel->family;
+	struct xfrmnl_user_tmpl *t = xfrmnl_user_tmpl_alloc();
+	g_autoptr(XfrmNlAddr) ts = xfrm_nl_addr_new(tunnel ? &policy->tmpl_src : NULL, family);
+	g_autoptr(XfrmNlAddr) td = xfrm_nl_addr_new(tunnel ? &policy->tmpl_dst : NULL, family);
+
+	xfrmnl_user_tmpl_set_family(t, (unsigned) family);
+	xfrmnl_user_tmpl_set_saddr(t, ts);
+	xfrmnl_user_tmpl_set_daddr(t, td);
+	xfrmnl_user_tmpl_set_proto(t, proto);
+	xfrmnl_user_tmpl_set_spi(t, spi);
+	xfrmnl_user_tmpl_set_reqid(t, policy->reqid);
+	xfrmnl_user_tmpl_set_mode(t, tunnel ? XFRM_MODE_TUNNEL : XFRM_MODE_TRANSPORT);
+	xfrmnl_user_tmpl_set_share(t, XFRM_SHARE_ANY);
+	xfrmnl_user_tmpl_set_optional(t, optional ? 1 : 0);
+	xfrmnl_user_tmpl_set_aalgos(t, ~0u);
+	xfrmnl_user_tmpl_set_ealgos(t, ~0u);
+	xfrmnl_user_tmpl_set_calgos(t, ~0u);
+	xfrmnl_sp_add_usertemplate(sp, t); /* sp owns t */
 }
 
 struct xfrmnl_sp *
@@ -646,32 +726,18 @@ xfrm_sp_object_new(const KernelPolicy *policy, GError **error)
 		xfrmnl_sp_set_mark(sp, policy->mark.value, policy->mark.mask);
 
 	if (policy->action == KERNEL_POLICY_IPSEC) {
-		/* One template: the SA (by reqid, or exact SPI) that must protect
-		 * matching packets.  With no such SA the kernel raises ACQUIRE,
-		 * which is what makes a trap policy a trap. */
-		int family =
-		        policy->mode == KERNEL_MODE_TUNNEL ? policy->tmpl_dst.family : raw.family;
-		struct xfrmnl_user_tmpl *t = xfrmnl_user_tmpl_alloc();
-		g_autoptr(XfrmNlAddr) ts = xfrm_nl_addr_new(
-		        policy->mode == KERNEL_MODE_TUNNEL ? &policy->tmpl_src : NULL, family);
-		g_autoptr(XfrmNlAddr) td = xfrm_nl_addr_new(
-		        policy->mode == KERNEL_MODE_TUNNEL ? &policy->tmpl_dst : NULL, family);
+		/* The SAs (by reqid, or exact SPI) that must protect matching
+		 * packets, applied in this order on output.  With no such SA the
+		 * kernel raises ACQUIRE, which is what makes a trap a trap. */
+		gboolean outer_done = FALSE;
 
-		xfrmnl_user_tmpl_set_family(t, (unsigned) family);
-		xfrmnl_user_tmpl_set_saddr(t, ts);
-		xfrmnl_user_tmpl_set_daddr(t, td);
-		xfrmnl_user_tmpl_set_proto(t, policy->proto);
-		xfrmnl_user_tmpl_set_spi(t, policy->spi);
-		xfrmnl_user_tmpl_set_reqid(t, policy->reqid);
-		xfrmnl_user_tmpl_set_mode(t, policy->mode == KERNEL_MODE_TUNNEL
-		                                     ? XFRM_MODE_TUNNEL
-		                                     : XFRM_MODE_TRANSPORT);
-		xfrmnl_user_tmpl_set_share(t, XFRM_SHARE_ANY);
-		xfrmnl_user_tmpl_set_optional(t, 0);
-		xfrmnl_user_tmpl_set_aalgos(t, ~0u);
-		xfrmnl_user_tmpl_set_ealgos(t, ~0u);
-		xfrmnl_user_tmpl_set_calgos(t, ~0u);
-		xfrmnl_sp_add_usertemplate(sp, t); /* sp owns t */
+		if (policy->ipcomp != KERNEL_IPCOMP_NONE) {
+			/* IPCOMP first: compress, then encrypt (RFC 3173 §2). */
+			add_template(sp, policy, &raw, KERNEL_PROTO_COMP, 0, TRUE,
+			             policy->dir != KERNEL_DIR_OUT);
+			outer_done = TRUE;
+		}
+		add_template(sp, policy, &raw, policy->proto, policy->spi, !outer_done, FALSE);
 	}
 	return g_steal_pointer(&sp);
 }

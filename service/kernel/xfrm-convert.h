@@ -48,6 +48,11 @@ G_BEGIN_DECLS
  * 0x100..0xFFF range pluto keeps for manually keyed SAs. */
 #define XFRM_SPI_MIN 0x1000u
 #define XFRM_SPI_MAX 0xffffffffu
+/* IPCOMP CPIs for get_spi: RFC 3173 §3.3 keeps 0..63 for well-known
+ * values, 64..255 for future use and 61440..65535 for private use; IKE
+ * negotiates the rest. */
+#define XFRM_CPI_MIN 0x100u
+#define XFRM_CPI_MAX 0xefffu
 
 /* Raw selector for packets from @src to @dst (both needed, one family;
  * proto and ports as KernelTs describes).  Tagged with XFRM_IKEBUS_TAG. */
@@ -63,6 +68,8 @@ struct nl_addr *xfrm_nl_addr_new(const KernelAddr *addr, int family);
 void xfrm_addr_from_kernel(xfrm_address_t *out, const KernelAddr *addr);
 void xfrm_addr_to_kernel(KernelAddr *out, const xfrm_address_t *addr, int family);
 
+/* XFRM_MODE_* the kernel gets for @sa (ESP stacked on IPCOMP: transport). */
+guint8 xfrm_sa_mode(const KernelSa *sa);
 /* Everything of @sa except the algorithms and keys, as a libnl object. */
 struct xfrmnl_sa *xfrm_sa_object_new(const KernelSa *sa, GError **error);
 /* XFRM_MSG_NEWSA (or UPDSA when @update) for @sa, keys included. */

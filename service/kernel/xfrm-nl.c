@@ -59,8 +59,8 @@ xfrm_nl_errno_to_code(int err)
 	}
 }
 
-XfrmNl *
-xfrm_nl_new(GError **error)
+static XfrmNl *
+nl_open(int protocol, GError **error)
 {
 	g_autofree XfrmNl *nl = g_new0(XfrmNl, 1);
 	int one = 1;
@@ -73,13 +73,18 @@ xfrm_nl_new(GError **error)
 		return NULL;
 	}
 	nl_socket_disable_auto_ack(nl->sock);
-	err = nl_connect(nl->sock, NETLINK_XFRM);
+	err = nl_connect(nl->sock, protocol);
 	if (err < 0) {
 		nl_socket_free(nl->sock);
-		g_set_error(error, KERNEL_ERROR, KERNEL_ERROR_NOT_SUPPORTED,
-		            "xfrm: cannot open a NETLINK_XFRM socket (%s); this kernel has no "
-		            "CONFIG_XFRM_USER",
-		            nl_geterror(err));
+		if (protocol == NETLINK_XFRM)
+			g_set_error(error, KERNEL_ERROR, KERNEL_ERROR_NOT_SUPPORTED,
+			            "xfrm: cannot open a NETLINK_XFRM socket (%s); this kernel "
+			            "has no CONFIG_XFRM_USER",
+			            nl_geterror(err));
+		else
+			g_set_error(error, KERNEL_ERROR, KERNEL_ERROR_FAILED,
+			            "xfrm: cannot open a NETLINK_ROUTE socket: %s",
+			            nl_geterror(err));
 		return NULL;
 	}
 	/* Best effort: older kernels lack one or both; errors still arrive. */
@@ -88,6 +93,18 @@ xfrm_nl_new(GError **error)
 	(void) setsockopt(nl_socket_get_fd(nl->sock), SOL_NETLINK, NETLINK_CAP_ACK, &one,
 	                  sizeof(one));
 	return g_steal_pointer(&nl);
+}
+
+XfrmNl *
+xfrm_nl_new(GError **error)
+{
+	return nl_open(NETLINK_XFRM, error);
+}
+
+XfrmNl *
+xfrm_nl_new_route(GError **error)
+{
+	return nl_open(NETLINK_ROUTE, error);
 }
 
 void

@@ -34,6 +34,9 @@ typedef gboolean (*XfrmNlReplyFunc)(const struct nlmsghdr *hdr, gpointer user_da
 /* Owned connected request socket; NULL with KERNEL_ERROR_FAILED if netlink
  * is unavailable (no CONFIG_XFRM_USER). */
 XfrmNl *xfrm_nl_new(GError **error);
+/* The same request loop on a NETLINK_ROUTE socket (XFRM interfaces and
+ * their addresses). */
+XfrmNl *xfrm_nl_new_route(GError **error);
 void xfrm_nl_free(XfrmNl *nl);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(XfrmNl, xfrm_nl_free)
 

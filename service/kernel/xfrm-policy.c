@@ -170,6 +170,13 @@ collect_sa(const struct nlmsghdr *hdr, gpointer user_data)
 		return TRUE;
 	if (info->sel.user != XFRM_IKEBUS_TAG)
 		return TRUE;
+	/* A tunnel-mode IPCOMP SA makes the kernel add an IP-in-IP helper SA
+	 * (proto IPIP/IPV6, selector copied from ours) for packets sent
+	 * uncompressed.  It belongs to its IPCOMP SA: the kernel refuses to
+	 * delete it directly (EPERM) and removes it with the last IPCOMP SA
+	 * that uses it. */
+	if (info->id.proto == IPPROTO_IPIP || info->id.proto == IPPROTO_IPV6)
+		return TRUE;
 	s.daddr = info->id.daddr;
 	s.spi = info->id.spi;
 	s.family = info->family;
@@ -253,13 +260,13 @@ delete_sa(XfrmBackend *xb, const TaggedSa *s, GError **error)
 }
 
 gboolean
-xfrm_flush_tagged(XfrmBackend *xb, guint *n_sa, guint *n_sp, GError **error)
+xfrm_flush_tagged(XfrmBackend *xb, guint *n_sa, guint *n_sp, guint *n_if, GError **error)
 {
 	g_autoptr(GArray) sps = g_array_new(FALSE, TRUE, sizeof(TaggedPolicy));
 	g_autoptr(GArray) sas = g_array_new(FALSE, TRUE, sizeof(TaggedSa));
 	g_autoptr(GError) first = NULL;
 
-	*n_sa = *n_sp = 0;
+	*n_sa = *n_sp = *n_if = 0;
 	/* Policies first, so no packet meets a policy whose SA just went.
 	 * Collect, then delete: the socket cannot take requests mid-dump.
 	 * Two dumps per flush (start, shutdown, explicit flush) only. */
@@ -286,6 +293,17 @@ xfrm_flush_tagged(XfrmBackend *xb, guint *n_sa, guint *n_sp, GError **error)
 		else
 			g_error_free(e);
 	}
+	/* Interfaces last: nothing routes into them once their SAs are gone. */
+	{
+		GError *e = NULL;
+
+		if (!xfrm_iface_flush(xb, n_if, &e)) {
+			if (first == NULL)
+				first = e;
+			else
+				g_error_free(e);
+		}
+	}
 	if (first != NULL) {
 		g_propagate_error(error, g_steal_pointer(&first));
 		return FALSE;
@@ -296,10 +314,10 @@ xfrm_flush_tagged(XfrmBackend *xb, guint *n_sa, guint *n_sp, GError **error)
 gboolean
 xfrm_op_flush_own(KernelBackend *kb, GError **error)
 {
-	guint n_sa, n_sp;
+	guint n_sa, n_sp, n_if;
 
-	if (!xfrm_flush_tagged((XfrmBackend *) kb, &n_sa, &n_sp, error))
+	if (!xfrm_flush_tagged((XfrmBackend *) kb, &n_sa, &n_sp, &n_if, error))
 		return FALSE;
-	g_debug("xfrm: removed %u SAs and %u policies of ours", n_sa, n_sp);
+	g_debug("xfrm: removed %u SAs, %u policies and %u interfaces of ours", n_sa, n_sp, n_if);
 	return TRUE;
 }

@@ -40,6 +40,8 @@ typedef struct {
 	KernelBackend base; /* first, as kernel.h requires */
 	gboolean leave_state;
 	XfrmNl *nl;         /* requests */
+	XfrmNl *rtnl;       /* NETLINK_ROUTE requests (XFRM interfaces) */
+	GHashTable *ifaces; /* names of the interfaces we created (owned) */
 	int ev_fd;          /* multicast ACQUIRE/EXPIRE/MAPPING, owned; -1 = none */
 	GSource *ev_source; /* on the creating thread's main context */
 	/* SPIs from XFRM_MSG_ALLOCSPI not yet filled in by add/update_sa:
@@ -70,9 +72,25 @@ gboolean xfrm_op_del_policy(KernelBackend *kb, const KernelPolicy *policy, GErro
 gboolean xfrm_op_query_policy(KernelBackend *kb, const KernelPolicy *policy, gint64 *use_time,
                               GError **error);
 gboolean xfrm_op_flush_own(KernelBackend *kb, GError **error);
-/* Removes every tagged SA and policy (ours, from this or an earlier run)
- * plus the pending larval SAs; counts what went. */
-gboolean xfrm_flush_tagged(XfrmBackend *xb, guint *n_sa, guint *n_sp, GError **error);
+/* Removes every tagged SA, policy and XFRM interface (ours, from this or
+ * an earlier run) plus the pending larval SAs; counts what went. */
+gboolean xfrm_flush_tagged(XfrmBackend *xb, guint *n_sa, guint *n_sp, guint *n_if,
+                           GError **error);
+
+/* ---- xfrm-iface.c ----------------------------------------------------- */
+
+gboolean xfrm_op_add_interface(KernelBackend *kb, const char *name, guint32 if_id,
+                               guint32 link_ifindex, GError **error);
+gboolean xfrm_op_del_interface(KernelBackend *kb, const char *name, GError **error);
+gboolean xfrm_op_add_interface_addr(KernelBackend *kb, const char *name, const KernelAddr *addr,
+                                    guint prefix_len, GError **error);
+/* Owned set for XfrmBackend.ifaces. */
+GHashTable *xfrm_iface_set_new(void);
+/* Removes every interface tagged as ours (this or an earlier run) and the
+ * ones this run created; counts what went. */
+gboolean xfrm_iface_flush(XfrmBackend *xb, guint *n_if, GError **error);
+/* Whether the kernel has XFRM interfaces, asked without creating one. */
+gboolean xfrm_iface_probe(XfrmBackend *xb, gboolean *supported, GError **error);
 
 /* ---- xfrm-events.c ---------------------------------------------------- */
 

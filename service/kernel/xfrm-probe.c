@@ -12,6 +12,14 @@
  * The SA used is a reserved SPI (RFC 4303 §2.1: 1..255) towards TEST-NET-1
  * (RFC 5737), and we first make sure no such SA exists, so the update can
  * never touch real state.  This runs in the caller's network namespace.
+ *
+ * IPCOMP is asked the same way with a DEFLATE SA (the CPI is a reserved
+ * one too, RFC 3173 §3.3) in transport mode: a tunnel-mode IPCOMP SA makes
+ * the kernel install an IP-in-IP helper SA while it builds the state,
+ * which the probe must not do even for a moment.
+ *
+ * XFRM interfaces cannot be asked through NETLINK_XFRM; xfrm-iface.h
+ * describes the rtnetlink question that creates nothing.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -47,7 +55,8 @@ probe_one(XfrmBackend *xb, KernelProto proto, const CryptoEncrAlg *encr,
 	kernel_addr_parse(PROBE_SRC, &sa.src);
 	sa.spi = PROBE_SPI;
 	sa.proto = proto;
-	sa.mode = KERNEL_MODE_TUNNEL;
+	sa.mode = proto == KERNEL_PROTO_COMP ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL;
+	sa.ipcomp = proto == KERNEL_PROTO_COMP ? KERNEL_IPCOMP_DEFLATE : KERNEL_IPCOMP_NONE;
 	sa.dir = KERNEL_DIR_OUT;
 	sa.encr = encr;
 	if (encr != NULL)
@@ -117,12 +126,14 @@ xfrm_op_probe(KernelBackend *kb, KernelCaps *caps, GError **error)
 	const CryptoIntegAlg *integs;
 	gsize n_encr, n_integ;
 	gboolean any_yes = FALSE, no_type = FALSE;
-	ProbeAnswer ah;
+	ProbeAnswer ah, comp;
 	g_autoptr(GString) missing = g_string_new(NULL);
+	g_autoptr(GError) iface_error = NULL;
 
 	kernel_caps_clear(caps);
 	if (!probe_sa_absent(xb, KERNEL_PROTO_ESP, error) ||
-	    !probe_sa_absent(xb, KERNEL_PROTO_AH, error))
+	    !probe_sa_absent(xb, KERNEL_PROTO_AH, error) ||
+	    !probe_sa_absent(xb, KERNEL_PROTO_COMP, error))
 		return FALSE;
 	/* Policies need only xfrm itself, which answered above. */
 	caps->policies = TRUE;
@@ -171,6 +182,20 @@ xfrm_op_probe(KernelBackend *kb, KernelCaps *caps, GError **error)
 		return FALSE;
 	caps->ah = ah == PROBE_YES;
 
+	/* IPCOMP: no ipcomp4/6 (PROBE_NO_TYPE) or no deflate in the crypto
+	 * API (PROBE_NO_ALG) both mean no. */
+	comp = probe_one(xb, KERNEL_PROTO_COMP, NULL, NULL, error);
+	if (comp == PROBE_ERROR)
+		return FALSE;
+	caps->ipcomp = comp == PROBE_YES;
+
+	/* An odd answer here only costs route-based connections: report it
+	 * and carry on without interfaces. */
+	if (!xfrm_iface_probe(xb, &caps->interfaces, &iface_error))
+		g_warning("xfrm: cannot tell whether this kernel has XFRM interfaces (%s); "
+		          "assuming not",
+		          iface_error->message);
+
 	/* Tunnel and transport modes, ESN and ESP-in-UDP are part of the xfrm
 	 * core and of esp4/esp6 on every kernel that has ESP at all. */
 	caps->tunnel_mode = caps->transport_mode = caps->esp || caps->ah;
@@ -186,8 +211,13 @@ xfrm_op_probe(KernelBackend *kb, KernelCaps *caps, GError **error)
 		                                missing->str);
 	} else {
 		caps->message = g_strdup_printf(
-		        "xfrm: ESP with %zu encryption and %zu integrity algorithms, AH %s%s%s",
+		        "xfrm: ESP with %zu encryption and %zu integrity algorithms, AH %s, "
+		        "IPCOMP %s, XFRM interfaces %s%s%s",
 		        caps->n_encr, caps->n_integ, caps->ah ? "yes" : "no",
+		        caps->ipcomp     ? "yes"
+		        : comp == PROBE_NO_ALG ? "no (no deflate in the crypto API)"
+		                               : "no (CONFIG_INET_IPCOMP)",
+		        caps->interfaces ? "yes" : "no (CONFIG_XFRM_INTERFACE)",
 		        missing->len > 0 ? "; missing:" : "", missing->str);
 	}
 	g_debug("%s", caps->message);

@@ -86,13 +86,17 @@ xfrm_op_get_spi(KernelBackend *kb, const KernelAddr *src, const KernelAddr *dst,
 	struct nl_msg *msg;
 	XfrmLarval *key;
 
-	msg = xfrm_allocspi_msg_new(src, dst, proto, reqid, XFRM_SPI_MIN, XFRM_SPI_MAX, error);
+	gboolean comp = proto == KERNEL_PROTO_COMP;
+	guint32 min = comp ? XFRM_CPI_MIN : XFRM_SPI_MIN;
+
+	msg = xfrm_allocspi_msg_new(src, dst, proto, reqid, min, comp ? XFRM_CPI_MAX : XFRM_SPI_MAX,
+	                            error);
 	if (msg == NULL)
 		return FALSE;
 	if (!xfrm_nl_transact(xb->nl, msg, FALSE, spi_reply, &r, "xfrm: allocating an SPI", NULL,
 	                      error))
 		return FALSE;
-	if (!r.got || r.spi < XFRM_SPI_MIN) {
+	if (!r.got || r.spi < min) {
 		g_set_error(error, KERNEL_ERROR, KERNEL_ERROR_FAILED,
 		            "xfrm: allocating an SPI: the kernel answered %s",
 		            r.got ? "an SPI outside the range asked for" : "nothing");

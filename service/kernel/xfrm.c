@@ -7,6 +7,7 @@
  *   xfrm-sa.c       SPI allocation, SAs, counters
  *   xfrm-policy.c   policies, traps, shunts, removal of our own state
  *   xfrm-events.c   ACQUIRE / EXPIRE / MAPPING on the main loop
+ *   xfrm-iface.c    XFRM interfaces (route-based IPsec, --interface-ip)
  *   xfrm-probe.c    what this kernel supports
  *
  * Lifecycle: kernel_xfrm_new() removes state an earlier ikebusd left
@@ -25,18 +26,22 @@ xfrm_op_free(KernelBackend *kb)
 	xfrm_events_stop(xb);
 	if (xb->nl != NULL && !xb->leave_state) {
 		g_autoptr(GError) error = NULL;
-		guint n_sa = 0, n_sp = 0;
+		guint n_sa = 0, n_sp = 0, n_if = 0;
 
-		if (!xfrm_flush_tagged(xb, &n_sa, &n_sp, &error))
+		if (!xfrm_flush_tagged(xb, &n_sa, &n_sp, &n_if, &error))
 			g_warning("xfrm: removing our state at shutdown: %s", error->message);
 		else
-			g_debug("xfrm: shutdown removed %u SAs and %u policies", n_sa, n_sp);
+			g_debug("xfrm: shutdown removed %u SAs, %u policies and %u interfaces",
+			        n_sa, n_sp, n_if);
 	} else if (xb->nl != NULL) {
-		g_info("xfrm: leaving %u pending SPIs and all installed SAs and policies in place",
+		g_info("xfrm: leaving %u pending SPIs and all installed SAs, policies and "
+		       "interfaces in place",
 		       g_hash_table_size(xb->larval));
 	}
 	xfrm_nl_free(xb->nl);
+	xfrm_nl_free(xb->rtnl);
 	g_hash_table_destroy(xb->larval);
+	g_hash_table_destroy(xb->ifaces);
 	g_free(xb);
 }
 
@@ -54,6 +59,9 @@ static const KernelOps xfrm_ops = {
         .flush_own = xfrm_op_flush_own,
         .esp_input = NULL, /* the kernel reads ESP itself */
         .free = xfrm_op_free,
+        .add_interface = xfrm_op_add_interface,
+        .del_interface = xfrm_op_del_interface,
+        .add_interface_addr = xfrm_op_add_interface_addr,
 };
 
 KernelBackend *
@@ -61,18 +69,22 @@ kernel_xfrm_new(const KernelConfig *cfg, GError **error)
 {
 	XfrmBackend *xb = g_new0(XfrmBackend, 1);
 	g_autoptr(GError) local = NULL;
-	guint n_sa = 0, n_sp = 0;
+	guint n_sa = 0, n_sp = 0, n_if = 0;
 
 	xb->base.ops = &xfrm_ops;
 	xb->ev_fd = -1;
 	xb->larval = xfrm_larval_set_new();
+	xb->ifaces = xfrm_iface_set_new();
 	xb->leave_state = cfg != NULL && cfg->leave_state;
 	/* Until the sweep below succeeds there is nothing of ours to remove. */
 	xb->nl = xfrm_nl_new(error);
 	if (xb->nl == NULL)
 		goto fail;
+	xb->rtnl = xfrm_nl_new_route(error);
+	if (xb->rtnl == NULL)
+		goto fail;
 
-	if (!xfrm_flush_tagged(xb, &n_sa, &n_sp, &local)) {
+	if (!xfrm_flush_tagged(xb, &n_sa, &n_sp, &n_if, &local)) {
 		if (g_error_matches(local, KERNEL_ERROR, KERNEL_ERROR_PERMISSION))
 			g_set_error(error, KERNEL_ERROR, KERNEL_ERROR_PERMISSION,
 			            "xfrm: the kernel refused (%s); the xfrm backend needs "
@@ -83,9 +95,10 @@ kernel_xfrm_new(const KernelConfig *cfg, GError **error)
 			                           "xfrm: removing stale state: ");
 		goto fail;
 	}
-	if (n_sa + n_sp > 0)
-		g_info("xfrm: removed %u SAs and %u policies left by an earlier ikebusd", n_sa,
-		       n_sp);
+	if (n_sa + n_sp + n_if > 0)
+		g_info("xfrm: removed %u SAs, %u policies and %u interfaces left by an earlier "
+		       "ikebusd",
+		       n_sa, n_sp, n_if);
 
 	if (!xfrm_events_start(xb, error))
 		goto fail;
@@ -96,7 +109,9 @@ fail:
 	xb->leave_state = TRUE;
 	xfrm_events_stop(xb);
 	xfrm_nl_free(xb->nl);
+	xfrm_nl_free(xb->rtnl);
 	g_hash_table_destroy(xb->larval);
+	g_hash_table_destroy(xb->ifaces);
 	g_free(xb);
 	return NULL;
 }

@@ -2,7 +2,8 @@
 /*
  * Test-only driver for the engine, until the D-Bus side exists: loads one
  * connection from a file holding the AddConnection options dictionary in
- * GVariant text form, a PSK from a file, runs the engine on real sockets
+ * GVariant text form, a PSK from a file (or certificates and keys from the
+ * NSS database given with --nss-dir), runs the engine on real sockets
  * with the userspace (or mock) kernel backend, optionally initiates, and
  * prints one line per SA event:
  *
@@ -11,10 +12,12 @@
  *   IKE #1 ESTABLISHED initiator 192.0.2.1:4500 -> 192.0.2.2:4500 @west -> @east AES_...
  *   CHILD #2 INSTALLED ike=#1 in=0x... out=0x... tunnel encap=yes 198.51.100.1/32 -> ...
  *   IKE #1 REMOVED
+ *   ROUTING <name> on-demand      (routing changes; --route routes at start)
  *
  * SIGTERM/SIGINT: delete every SA (telling the peer) and exit 0.
  * SIGUSR1: terminate the connection (Delete to the peer), keep running.
  * SIGUSR2: rekey every installed Child SA.
+ * SIGWINCH: rekey every established IKE SA.
  * SIGHUP: print the status of every SA again.
  */
 #include <glib-unix.h>
@@ -24,6 +27,7 @@
 
 #include "config/connection.h"
 #include "engine.h"
+#include "certdb.h"
 #include "mock.h"
 #include "nss-init.h"
 
@@ -39,7 +43,7 @@ lookup_psk(const char *local_id, const char *remote_id, gpointer user_data)
 {
 	Driver *d = user_data;
 
-	return ikebus_secbuf_dup(d->psk);
+	return d->psk != NULL ? ikebus_secbuf_dup(d->psk) : NULL;
 }
 
 static void
@@ -75,6 +79,13 @@ static void
 on_sa(EngineSaEvent ev, EngineSaKind kind, guint serial, gpointer user_data)
 {
 	print_sa(user_data, ev, kind, serial);
+}
+
+static void
+on_routing(const char *conn, EngineRouting routing, gpointer user_data)
+{
+	printf("ROUTING %s %s\n", conn, engine_routing_name(routing));
+	fflush(stdout);
 }
 
 static void
@@ -134,6 +145,27 @@ on_usr2(gpointer user_data)
 }
 
 static gboolean
+on_winch(gpointer user_data)
+{
+	Driver *d = user_data;
+	g_autoptr(GPtrArray) ike = engine_list_ike_sas(d->engine);
+
+	for (guint i = 0; i < ike->len; i++) {
+		EngineIkeSaInfo *s = g_ptr_array_index(ike, i);
+		g_autoptr(GError) error = NULL;
+
+		if (g_strcmp0(s->state, "ESTABLISHED") != 0 || s->replaced_by != 0)
+			continue;
+		if (!engine_rekey_ike_sa(d->engine, s->serial, &error))
+			printf("REKEY-IKE-FAILED #%u %s\n", s->serial, error->message);
+		else
+			printf("REKEY-IKE #%u\n", s->serial);
+	}
+	fflush(stdout);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
 on_hup(gpointer user_data)
 {
 	Driver *d = user_data;
@@ -185,9 +217,9 @@ int
 main(int argc, char **argv)
 {
 	g_autofree char *conn_file = NULL, *psk_file = NULL, *kernel = NULL, *tun = NULL;
-	g_autofree char *remote = NULL;
+	g_autofree char *remote = NULL, *nss_dir = NULL;
 	g_auto(GStrv) listen = NULL;
-	gboolean initiate = FALSE;
+	gboolean initiate = FALSE, route = FALSE;
 	gint ike_port = 0, natt_port = 0, frag_size = 0;
 	Driver d = {0};
 	g_autoptr(GError) error = NULL;
@@ -196,6 +228,7 @@ main(int argc, char **argv)
 		{"name", 0, 0, G_OPTION_ARG_STRING, &d.name, "connection name", "NAME"},
 		{"conn", 0, 0, G_OPTION_ARG_FILENAME, &conn_file, "a{sv} text file", "FILE"},
 		{"psk-file", 0, 0, G_OPTION_ARG_FILENAME, &psk_file, "file holding the PSK", "FILE"},
+		{"nss-dir", 0, 0, G_OPTION_ARG_FILENAME, &nss_dir, "NSS database (certificates)", "DIR"},
 		{"kernel", 0, 0, G_OPTION_ARG_STRING, &kernel, "userspace|xfrm|mock", "KIND"},
 		{"tun", 0, 0, G_OPTION_ARG_STRING, &tun, "TUN device name", "NAME"},
 		{"listen", 0, 0, G_OPTION_ARG_STRING_ARRAY, &listen, "address to bind", "ADDR"},
@@ -203,6 +236,7 @@ main(int argc, char **argv)
 		{"natt-port", 0, 0, G_OPTION_ARG_INT, &natt_port, "NAT-T port (4500)", "PORT"},
 		{"fragment-size", 0, 0, G_OPTION_ARG_INT, &frag_size, "IKE fragment size", "N"},
 		{"initiate", 0, 0, G_OPTION_ARG_NONE, &initiate, "initiate the connection", NULL},
+		{"route", 0, 0, G_OPTION_ARG_NONE, &route, "route the connection (on demand)", NULL},
 		{"remote-host", 0, 0, G_OPTION_ARG_STRING, &remote, "peer for %any", "ADDR"},
 		{NULL}};
 	NetConfig nc = {0};
@@ -215,17 +249,21 @@ main(int argc, char **argv)
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) || d.name == NULL ||
-	    conn_file == NULL || psk_file == NULL) {
-		g_printerr("%s\n", error != NULL ? error->message : "--name, --conn and --psk-file are needed");
+	    conn_file == NULL || (psk_file == NULL && nss_dir == NULL)) {
+		g_printerr("%s\n", error != NULL ? error->message
+		                                 : "--name, --conn and --psk-file or --nss-dir are needed");
 		return 1;
 	}
-	if (!crypto_nss_init_nodb(&error) || !g_file_get_contents(psk_file, &psk_text, NULL, &error)) {
+	if (!(nss_dir != NULL ? crypto_certdb_open(nss_dir, &error) : crypto_nss_init_nodb(&error)) ||
+	    (psk_file != NULL && !g_file_get_contents(psk_file, &psk_text, NULL, &error))) {
 		g_printerr("%s\n", error->message);
 		return 1;
 	}
-	g_strstrip(psk_text);
-	d.psk = ikebus_secbuf_new_from((const guint8 *) psk_text, strlen(psk_text));
-	ikebus_wipe(psk_text, strlen(psk_text));
+	if (psk_text != NULL) {
+		g_strstrip(psk_text);
+		d.psk = ikebus_secbuf_new_from((const guint8 *) psk_text, strlen(psk_text));
+		ikebus_wipe(psk_text, strlen(psk_text));
+	}
 	nc.addresses = (const char *const *) listen;
 	nc.ike_port = (guint16) ike_port;
 	nc.natt_port = (guint16) natt_port;
@@ -243,6 +281,7 @@ main(int argc, char **argv)
 	timings.fragment_size = (guint) frag_size;
 	d.engine = engine_new(NULL, kb, &secrets, io, &timings);
 	engine_add_observer(d.engine, on_sa, &d);
+	engine_add_routing_observer(d.engine, on_routing, &d);
 	conn = load_conn(d.name, conn_file, &error);
 	if (conn == NULL || !engine_add_connection(d.engine, conn, FALSE, &error)) {
 		g_printerr("connection: %s\n", error->message);
@@ -254,6 +293,11 @@ main(int argc, char **argv)
 	g_unix_signal_add(SIGUSR1, on_usr1, &d);
 	g_unix_signal_add(SIGUSR2, on_usr2, &d);
 	g_unix_signal_add(SIGHUP, on_hup, &d);
+	g_unix_signal_add(SIGWINCH, on_winch, &d);
+	if (route && !engine_route(d.engine, d.name, &error)) {
+		g_printerr("route: %s\n", error->message);
+		return 1;
+	}
 	printf("READY\n");
 	fflush(stdout);
 	if (initiate && !engine_initiate(d.engine, d.name, remote, on_progress, on_done, &d, NULL,

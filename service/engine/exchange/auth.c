@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * IKE_AUTH with a pre-shared key and the first Child SA (RFC 7296 §1.2,
- * §2.15, §2.17, §2.9, §1.3.1 for USE_TRANSPORT_MODE), both roles:
+ * IKE_AUTH with a pre-shared key or a signature (cert-auth.c) and the first
+ * Child SA (RFC 7296 §1.2, §2.15, §2.17, §2.9, §1.3.1 for
+ * USE_TRANSPORT_MODE), both roles:
  *
- *   HDR, SK {IDi, [IDr,] AUTH, [N(USE_TRANSPORT_MODE),] SAi2, TSi, TSr} -->
- *                          <-- HDR, SK {IDr, AUTH, [N(USE_TRANSPORT_MODE),] SAr2, TSi, TSr}
+ *   HDR, SK {IDi, [CERT+,] [CERTREQ,] [IDr,] AUTH, [N(USE_TRANSPORT_MODE),]
+ *            SAi2, TSi, TSr} -->
+ *                          <-- HDR, SK {IDr, [CERT+,] AUTH, [N(USE_TRANSPORT_MODE),]
+ *                                       SAr2, TSi, TSr}
  *                          <-- HDR, SK {IDr, AUTH, N(Child SA error)}
  *                          <-- HDR, SK {N(AUTHENTICATION_FAILED)}
  *
@@ -14,11 +17,14 @@
  */
 #include <string.h>
 
+#include "cert-auth.h"
 #include "engine-private.h"
 
 typedef struct {
 	Task task;
 	IkebusSecbuf *psk;
+	CertAuthJob *job;    /* signature work, once submitted (cert-auth.c) */
+	char *peer_auth;     /* how the peer authenticated, for the log */
 	ChildSa *child;      /* the first Child SA (borrowed; engine owns) */
 	guint child_serial;
 	guint16 auth_error;  /* responder: AUTHENTICATION_FAILED */
@@ -39,6 +45,8 @@ auth_free(Task *t)
 	AuthTask *at = auth_from(t);
 
 	ikebus_secbuf_free(at->psk);
+	cert_auth_job_unref(at->job);
+	g_free(at->peer_auth);
 	if (at->narrow_local != NULL)
 		g_array_unref(at->narrow_local);
 	if (at->narrow_remote != NULL)
@@ -180,15 +188,78 @@ log_child_up(IkeSa *sa, ChildSa *c)
 }
 
 static void
-log_ike_up(IkeSa *sa)
+log_ike_up(IkeSa *sa, AuthTask *at)
 {
 	g_autofree char *peer = engine_id_to_text(&sa->remote_id);
 	g_autofree char *alg = proposal_choice_to_string(&sa->ike);
 
 	ike_sa_log(sa, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK,
-	           "%s established IKE SA; authenticated peer using preshared key and %s '%s' {%s}",
-	           sa->initiator ? "initiator" : "responder", engine_id_type_name(&sa->remote_id),
-	           peer, alg);
+	           "%s established IKE SA; authenticated peer using %s and %s '%s' {%s}",
+	           sa->initiator ? "initiator" : "responder",
+	           at->peer_auth != NULL ? at->peer_auth : "preshared key",
+	           engine_id_type_name(&sa->remote_id), peer, alg);
+}
+
+/* ---- signatures (cert-auth.c) ------------------------------------------- */
+
+/* Starts the worker job (TASK_ASYNC), or, when it has run, FALSE with the
+ * reason if our signature or the peer's check failed.  @peer_msg NULL: only
+ * our signature. */
+static TaskResult
+sig_step(AuthTask *at, IkeSa *sa, gboolean sign, IkeMessage *peer_msg, GError **error)
+{
+	if (at->job == NULL) {
+		at->job = cert_auth_job_new(sa, sign, peer_msg);
+		cert_auth_job_submit(sa, &at->task, at->job);
+		return TASK_ASYNC;
+	}
+	if (peer_msg != NULL) {
+		if (!cert_auth_job_peer_ok(at->job, error))
+			return TASK_FAILED;
+		g_free(at->peer_auth);
+		at->peer_auth = g_strdup(cert_auth_job_peer_desc(at->job));
+	}
+	if (sign) {
+		if (!cert_auth_job_sign_ok(at->job, error))
+			return TASK_FAILED;
+		cert_auth_job_take_local_id(at->job, &sa->local_id);
+	}
+	return TASK_OK;
+}
+
+/* Checks the peer's AUTH method against the connection, and a PSK AUTH. */
+static gboolean
+check_peer_method(AuthTask *at, IkeSa *sa, IkeMessage *msg, GError **error)
+{
+	IkePayload *auth = ike_message_get_payload(msg, IKE_PAYLOAD_AUTH);
+	char buf[IKE_NAME_BUF_LEN];
+
+	if (auth == NULL || !cert_auth_peer_method_ok(sa, auth->u.auth.method)) {
+		g_set_error(error, ENGINE_ERROR, ENGINE_ERROR_FAILED,
+		            "the peer authenticates with %s, which the connection does not allow",
+		            auth == NULL ? "nothing"
+		                         : ike_name_or_unknown(IKE_REG_AUTH_METHOD,
+		                                               auth->u.auth.method, buf, sizeof(buf)));
+		return FALSE;
+	}
+	if (auth->u.auth.method != IKE_AUTH_METHOD_SHARED_KEY_MIC)
+		return TRUE;
+	if (at->psk == NULL)
+		at->psk = lookup_psk(sa);
+	if (at->psk == NULL) {
+		g_set_error_literal(error, ENGINE_ERROR, ENGINE_ERROR_FAILED,
+		                    "no pre-shared key for the IDs");
+		return FALSE;
+	}
+	return verify_peer_auth(sa, at->psk, msg, error);
+}
+
+static gboolean
+peer_signs(IkeMessage *msg)
+{
+	IkePayload *auth = ike_message_get_payload(msg, IKE_PAYLOAD_AUTH);
+
+	return auth != NULL && cert_auth_is_sig_method(auth->u.auth.method);
 }
 
 /* ---- initiator -------------------------------------------------------- */
@@ -199,24 +270,46 @@ build_request(Task *t, IkeSa *sa, GPtrArray *payloads)
 	AuthTask *at = auth_from(t);
 	g_autoptr(GError) error = NULL;
 	const IkebusEnd *re = engine_conn_remote_end(sa->conn, sa->local_is_left);
+	gboolean sign = cert_auth_local_signs(sa);
+	IkePayload *certreq;
 	ChildSa *c;
 	char buf[80];
 
-	if (at->psk == NULL)
-		at->psk = lookup_psk(sa);
-	if (at->psk == NULL) {
-		g_autofree char *l = engine_id_to_text(&sa->local_id);
-		g_autofree char *r = engine_id_to_text(&sa->remote_id);
+	if (sign) {
+		TaskResult r = sig_step(at, sa, TRUE, NULL, &error);
 
-		ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_NO_CREDENTIAL,
-		           "no pre-shared key for '%s' and '%s'", l, r);
-		t->fail_status = ENGINE_STATUS_NO_CREDENTIAL;
-		return TASK_FAILED;
+		if (r == TASK_ASYNC)
+			return r;
+		if (r != TASK_OK) {
+			ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_NO_CREDENTIAL,
+			           "cannot sign IKE_AUTH: %s", error->message);
+			t->fail_status = ENGINE_STATUS_NO_CREDENTIAL;
+			return TASK_FAILED;
+		}
+	} else {
+		if (at->psk == NULL)
+			at->psk = lookup_psk(sa);
+		if (at->psk == NULL) {
+			g_autofree char *l = engine_id_to_text(&sa->local_id);
+			g_autofree char *r = engine_id_to_text(&sa->remote_id);
+
+			ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_NO_CREDENTIAL,
+			           "no pre-shared key for '%s' and '%s'", l, r);
+			t->fail_status = ENGINE_STATUS_NO_CREDENTIAL;
+			return TASK_FAILED;
+		}
 	}
 	g_ptr_array_add(payloads, id_payload(IKE_PAYLOAD_IDI, &sa->local_id));
+	if (sign)
+		cert_auth_job_add_certs(at->job, payloads);
+	certreq = cert_auth_certreq_payload(sa);
+	if (certreq != NULL)
+		g_ptr_array_add(payloads, certreq);
 	if (re->id != NULL && sa->remote_id.type != 0)
 		g_ptr_array_add(payloads, id_payload(IKE_PAYLOAD_IDR, &sa->remote_id));
-	if (!add_auth(sa, at->psk, payloads, &error)) {
+	if (sign) {
+		cert_auth_job_add_auth(at->job, payloads);
+	} else if (!add_auth(sa, at->psk, payloads, &error)) {
 		ike_sa_log(sa, G_LOG_LEVEL_WARNING, ENGINE_STATUS_PEER_ERROR, "AUTH: %s", error->message);
 		return TASK_FAILED;
 	}
@@ -236,8 +329,11 @@ build_request(Task *t, IkeSa *sa, GPtrArray *payloads)
 	add_child_payloads(c, NULL, c->ts_local, c->ts_remote, payloads);
 	ike_sa_set_state(sa, IKE_SA_STATE_AUTH_I);
 	ike_sa_log(sa, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK,
-	           "sent IKE_AUTH request to %s {auth=IKEv2 psk, Child SA #%u}",
-	           net_endpoint_to_string(&sa->remote, buf, sizeof(buf)), c->serial);
+	           "sent IKE_AUTH request to %s {auth=IKEv2 %s, Child SA #%u}",
+	           net_endpoint_to_string(&sa->remote, buf, sizeof(buf)),
+	           sign ? cert_auth_job_local_desc(at->job) : "psk", c->serial);
+	/* the job is done with; the response gets one of its own */
+	g_clear_pointer(&at->job, cert_auth_job_unref);
 	return TASK_OK;
 }
 
@@ -315,14 +411,14 @@ initiator_child(AuthTask *at, IkeSa *sa, IkeMessage *msg)
 	return ENGINE_STATUS_OK;
 }
 
-static TaskResult
-process_response(Task *t, IkeSa *sa, IkeMessage *msg)
+/* The IDr and AUTH method of the response; FALSE with fail_status set. */
+static gboolean
+check_response(AuthTask *at, IkeSa *sa, IkeMessage *msg)
 {
-	AuthTask *at = auth_from(t);
+	Task *t = &at->task;
 	IkePayload *idr = ike_message_get_payload(msg, IKE_PAYLOAD_IDR);
 	g_autoptr(GError) error = NULL;
 	EngineId got = {0};
-	EngineStatus child;
 	char buf[IKE_NAME_BUF_LEN];
 
 	if (idr == NULL || ike_message_get_payload(msg, IKE_PAYLOAD_AUTH) == NULL) {
@@ -334,7 +430,7 @@ process_response(Task *t, IkeSa *sa, IkeMessage *msg)
 		ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, t->fail_status,
 		           "IKE_AUTH response rejected our request with %s",
 		           ike_name_or_unknown(IKE_REG_NOTIFY, type, buf, sizeof(buf)));
-		return TASK_FAILED;
+		return FALSE;
 	}
 	engine_id_from_payload(idr, &got);
 	if (!engine_id_match(&sa->remote_id, &got)) {
@@ -344,18 +440,43 @@ process_response(Task *t, IkeSa *sa, IkeMessage *msg)
 		ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_AUTH_FAILED,
 		           "IKE_AUTH response: peer ID '%s' is not the one expected", g);
 		t->fail_status = ENGINE_STATUS_AUTH_FAILED;
-		return TASK_FAILED;
+		return FALSE;
 	}
 	engine_id_clear(&sa->remote_id);
 	sa->remote_id = got;
-	if (!verify_peer_auth(sa, at->psk, msg, &error)) {
+	if (!check_peer_method(at, sa, msg, &error)) {
 		ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_AUTH_FAILED,
 		           "IKE_AUTH response: %s", error->message);
 		t->fail_status = ENGINE_STATUS_AUTH_FAILED;
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static TaskResult
+process_response(Task *t, IkeSa *sa, IkeMessage *msg)
+{
+	AuthTask *at = auth_from(t);
+	g_autoptr(GError) error = NULL;
+	EngineStatus child;
+
+	/* with a job out, the worker has checked the peer's signature */
+	if (at->job == NULL && !check_response(at, sa, msg))
 		return TASK_FAILED;
+	if (peer_signs(msg)) {
+		TaskResult r = sig_step(at, sa, FALSE, msg, &error);
+
+		if (r == TASK_ASYNC)
+			return r;
+		if (r != TASK_OK) {
+			ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_AUTH_FAILED,
+			           "IKE_AUTH response: %s", error->message);
+			t->fail_status = ENGINE_STATUS_AUTH_FAILED;
+			return TASK_FAILED;
+		}
 	}
 	ike_sa_set_state(sa, IKE_SA_STATE_ESTABLISHED);
-	log_ike_up(sa);
+	log_ike_up(sa, at);
 	child = initiator_child(at, sa, msg);
 	if (sa->request_cb != NULL) {
 		engine_request_finish(sa->request_cb, child);
@@ -391,9 +512,12 @@ responder_pick_conn(IkeSa *sa, IkeMessage *msg)
 	}
 	sa->local_is_left = left;
 	engine_id_clear(&sa->local_id);
-	return engine_id_from_text(engine_end_id_text(engine_conn_local_end(c, left)), &sa->local_id,
-	                           &error) &&
-	       sa->local_id.type != 0;
+	if (!engine_id_from_text(engine_end_id_text(engine_conn_local_end(c, left)), &sa->local_id,
+	                         &error))
+		return FALSE;
+	/* %fromcert: the signing job puts the certificate's subject here */
+	return sa->local_id.type != 0 || engine_conn_local_end(c, left)->cert != NULL ||
+	       engine_conn_local_end(c, left)->ckaid != NULL;
 }
 
 static guint16
@@ -473,38 +597,67 @@ refuse_auth(Task *t)
 	return TASK_OK;
 }
 
+/* The peer's AUTH and our signature, on the worker when either is a
+ * signature; TASK_ASYNC while it runs. */
+static TaskResult
+responder_auth(AuthTask *at, IkeSa *sa, IkeMessage *msg)
+{
+	g_autoptr(GError) error = NULL;
+	gboolean sign = cert_auth_local_signs(sa);
+	TaskResult r;
+
+	if (at->job == NULL) {
+		if (!check_peer_method(at, sa, msg, &error)) {
+			ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_AUTH_FAILED,
+			           "IKE_AUTH request: %s", error->message);
+			return TASK_FAILED;
+		}
+		if (!sign && at->psk == NULL)
+			at->psk = lookup_psk(sa);
+		if (!sign && at->psk == NULL) {
+			ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_NO_CREDENTIAL,
+			           "IKE_AUTH request: no pre-shared key for the IDs");
+			return TASK_FAILED;
+		}
+		if (!sign && !peer_signs(msg))
+			return TASK_OK;
+	}
+	r = sig_step(at, sa, sign, peer_signs(msg) ? msg : NULL, &error);
+	if (r == TASK_FAILED)
+		ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_AUTH_FAILED, "IKE_AUTH request: %s",
+		           error->message);
+	return r;
+}
+
 static TaskResult
 process_request(Task *t, IkeSa *sa, IkeMessage *msg)
 {
 	AuthTask *at = auth_from(t);
-	g_autoptr(GError) error = NULL;
 	g_autofree char *key = NULL;
 	ChildSa *c;
+	TaskResult r;
 	char buf[IKE_NAME_BUF_LEN];
 
-	if (sa->state != IKE_SA_STATE_INIT_R || ike_message_get_payload(msg, IKE_PAYLOAD_IDI) == NULL)
-		return refuse_auth(t);
-	if (!responder_pick_conn(sa, msg)) {
-		ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_AUTH_FAILED,
-		           "IKE_AUTH request: no connection matches the peer's ID");
-		return refuse_auth(t);
+	if (at->job == NULL) {
+		if (sa->state != IKE_SA_STATE_INIT_R ||
+		    ike_message_get_payload(msg, IKE_PAYLOAD_IDI) == NULL)
+			return refuse_auth(t);
+		if (!responder_pick_conn(sa, msg)) {
+			ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_AUTH_FAILED,
+			           "IKE_AUTH request: no connection matches the peer's ID");
+			return refuse_auth(t);
+		}
 	}
-	at->psk = lookup_psk(sa);
-	if (at->psk == NULL) {
-		ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_NO_CREDENTIAL,
-		           "IKE_AUTH request: no pre-shared key for the IDs");
+	r = responder_auth(at, sa, msg);
+	if (r == TASK_ASYNC)
+		return r;
+	if (r != TASK_OK)
 		return refuse_auth(t);
-	}
-	if (!verify_peer_auth(sa, at->psk, msg, &error)) {
-		ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_AUTH_FAILED, "IKE_AUTH request: %s",
-		           error->message);
-		return refuse_auth(t);
-	}
 	replace_duplicates(sa, ike_message_get_notify(msg, IKE_NOTIFY_INITIAL_CONTACT) != NULL);
 	ike_sa_set_state(sa, IKE_SA_STATE_ESTABLISHED);
 	key = engine_half_open_key(sa->spi_i, &sa->remote);
 	g_hash_table_remove(sa->engine->half_open, key);
-	log_ike_up(sa);
+	log_ike_up(sa, at);
 	at->child_error = responder_child(at, sa, msg);
 	c = task_child(at, sa);
 	if (at->child_error != 0) {
@@ -533,7 +686,10 @@ build_response(Task *t, IkeSa *sa, GPtrArray *payloads)
 		return TASK_OK;
 	}
 	g_ptr_array_add(payloads, id_payload(IKE_PAYLOAD_IDR, &sa->local_id));
-	if (!add_auth(sa, at->psk, payloads, &error)) {
+	if (cert_auth_local_signs(sa)) {
+		cert_auth_job_add_certs(at->job, payloads);
+		cert_auth_job_add_auth(at->job, payloads);
+	} else if (!add_auth(sa, at->psk, payloads, &error)) {
 		g_ptr_array_set_size(payloads, 0);
 		g_ptr_array_add(payloads, ike_payload_new_notify(0, IKE_NOTIFY_AUTHENTICATION_FAILED,
 		                                                 NULL, 0, NULL, 0));

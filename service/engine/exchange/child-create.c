@@ -10,7 +10,15 @@
  * receives on) makes a new Child SA next to the old one; the initiator of
  * the rekey then deletes the old one (§2.8).  With a KE payload (PFS) the
  * key exchange runs on the crypto worker.  Rekeying the IKE SA itself is
- * refused with NO_ADDITIONAL_SAS for now.
+ * exchange/rekey-ike.c.
+ *
+ * Collisions (§2.8.1, rekey-collision.c): a rekey request for a Child SA
+ * whose rekey of ours is out is answered normally and remembered in our
+ * task; when our answer comes, the SA made with the lowest of the four
+ * nonces is deleted by its initiator, and the initiator of the other one
+ * deletes the old SA.  TEMPORARY_FAILURE answers requests that meet an SA
+ * being deleted or already rekeyed, or our own rekey of the IKE SA
+ * (§2.25.1, §2.25.2); our request that gets it tries again a little later.
  */
 #include <string.h>
 
@@ -28,9 +36,13 @@ typedef struct {
 	gsize error_len;
 	gboolean waiting;
 	gboolean derived;
+	gboolean sent;      /* initiator: the request went out */
+	guint peer_new_serial; /* initiator: the peer's simultaneous rekey made it */
 	CryptoKe *ke;
 	GError *job_error;
 } ChildTask;
+
+static const TaskOps child_create_ops;
 
 static ChildTask *
 child_task(Task *t)
@@ -78,7 +90,7 @@ spi_from(const guint8 *p)
 static void
 job_done(IkeSa *sa, KeJob *job)
 {
-	ChildTask *ct = child_task(sa->responding != NULL ? sa->responding : sa->active);
+	ChildTask *ct = child_task(job->owner);
 
 	ct->waiting = FALSE;
 	if (job->error != NULL) {
@@ -106,6 +118,7 @@ submit(IkeSa *sa, ChildTask *ct, guint16 group, GBytes *peer)
 	job->group = crypto_ke_group_lookup(group);
 	job->ke = g_steal_pointer(&ct->ke);
 	job->peer_public = peer != NULL ? g_bytes_ref(peer) : NULL;
+	job->owner = &ct->task;
 	ct->waiting = TRUE;
 	engine_worker_submit(sa->engine, sa, job, job_done);
 }
@@ -174,6 +187,56 @@ refuse(ChildTask *ct, IkeSa *sa, guint16 notify, const char *why)
 	return TASK_OK;
 }
 
+/* Our rekey of Child SA @old_serial whose request is out, or NULL. */
+static ChildTask *
+own_rekey_in_flight(IkeSa *sa, guint old_serial)
+{
+	ChildTask *ct;
+
+	if (sa->active == NULL || sa->active->ops != &child_create_ops || sa->building == 1)
+		return NULL;
+	ct = child_task(sa->active);
+	return ct->task.initiator && ct->sent && ct->old_serial == old_serial ? ct : NULL;
+}
+
+/* The peer rekeyed @old_serial into @c: a collision with ours (decided when
+ * our answer comes), or @c simply replaces it (the peer deletes @old). */
+static void
+note_peer_rekey(IkeSa *sa, guint old_serial, ChildSa *c)
+{
+	ChildSa *old = lookup_child(sa, old_serial);
+	ChildTask *mine;
+
+	if (old == NULL)
+		return;
+	mine = own_rekey_in_flight(sa, old_serial);
+	if (mine != NULL) {
+		ike_sa_log(sa, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK,
+		           "simultaneous rekey of Child SA #%u: answered the peer's (#%u) while ours "
+		           "is out", old->serial, c->serial);
+		mine->peer_new_serial = c->serial;
+		return;
+	}
+	old->replaced_by = c->serial;
+}
+
+/* Our rekey made no SA.  If the peer's simultaneous one did, that one
+ * replaces the old SA (the peer deletes it); else maybe try again. */
+static void
+settle_without_ours(ChildTask *ct, IkeSa *sa, gboolean retry)
+{
+	ChildSa *old = lookup_child(sa, ct->old_serial);
+	ChildSa *pn = lookup_child(sa, ct->peer_new_serial);
+
+	if (old == NULL)
+		return;
+	old->rekey_started = FALSE;
+	if (pn != NULL && pn->state == CHILD_SA_STATE_INSTALLED)
+		old->replaced_by = pn->serial;
+	else if (retry && old->replaced_by == 0)
+		lifetime_child_retry(old, (guint) g_random_int_range(1000, 3000));
+}
+
 /* The parts that need no key exchange: proposal, selectors, SPI. */
 static TaskResult
 responder_prepare(ChildTask *ct, IkeSa *sa, IkeMessage *msg)
@@ -191,11 +254,18 @@ responder_prepare(ChildTask *ct, IkeSa *sa, IkeMessage *msg)
 	if (sa->state != IKE_SA_STATE_ESTABLISHED || sa_pl == NULL || nonce == NULL)
 		return refuse(ct, sa, IKE_NOTIFY_NO_ADDITIONAL_SAS, "not a Child SA request");
 	if (ike_message_get_payload(msg, IKE_PAYLOAD_TSI) == NULL)
-		return refuse(ct, sa, IKE_NOTIFY_NO_ADDITIONAL_SAS, "IKE SA rekeying is not supported yet");
+		return refuse(ct, sa, IKE_NOTIFY_NO_ADDITIONAL_SAS, "no traffic selectors");
+	/* §2.25.2: not while the IKE SA is being rekeyed */
+	if (task_is_ike_rekey(sa->active) || sa->replaced_by != 0)
+		return refuse(ct, sa, IKE_NOTIFY_TEMPORARY_FAILURE, "the IKE SA is being rekeyed");
 	if (rekey != NULL && rekey->u.notify.spi_len == 4) {
 		old = engine_find_child_by_spi_out(sa, spi_from(rekey->u.notify.spi));
 		if (old == NULL)
 			return refuse(ct, sa, IKE_NOTIFY_CHILD_SA_NOT_FOUND, "no Child SA to rekey");
+		/* §2.25.1: being deleted, or rekeyed already */
+		if (old->state != CHILD_SA_STATE_INSTALLED || old->replaced_by != 0)
+			return refuse(ct, sa, IKE_NOTIFY_TEMPORARY_FAILURE,
+			              "the Child SA is being deleted or was rekeyed already");
 	}
 	c = child_sa_new(sa);
 	c->initiator = FALSE;
@@ -271,6 +341,7 @@ process_request(Task *t, IkeSa *sa, IkeMessage *msg)
 		return refuse(ct, sa, IKE_NOTIFY_NO_ADDITIONAL_SAS, "Child SA vanished");
 	if (!child_sa_install(c, &error))
 		return refuse(ct, sa, IKE_NOTIFY_NO_PROPOSAL_CHOSEN, error->message);
+	note_peer_rekey(sa, ct->old_serial, c);
 	{
 		g_autofree char *desc = child_sa_describe(c);
 
@@ -312,8 +383,12 @@ build_request(Task *t, IkeSa *sa, GPtrArray *payloads)
 	guint16 group;
 
 	if (sa->state != IKE_SA_STATE_ESTABLISHED || old == NULL ||
-	    old->state != CHILD_SA_STATE_INSTALLED)
+	    old->state != CHILD_SA_STATE_INSTALLED || old->replaced_by != 0) {
+		if (c != NULL)
+			child_sa_destroy(c);
+		ct->child_serial = 0;
 		return TASK_SKIP;
+	}
 	if (c == NULL) {
 		c = child_sa_new(sa);
 		c->initiator = TRUE;
@@ -346,6 +421,7 @@ build_request(Task *t, IkeSa *sa, GPtrArray *payloads)
 	g_ptr_array_add(payloads, ike_payload_new_notify(IKE_PROTO_ESP, IKE_NOTIFY_REKEY_SA, spi, 4,
 	                                                 NULL, 0));
 	add_payloads(c, NULL, c->ni, ct->ke, group, c->ts_local, c->ts_remote, payloads);
+	ct->sent = TRUE;
 	ike_sa_log(sa, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK,
 	           "sent CREATE_CHILD_SA request to rekey Child SA #%u as #%u", old->serial, c->serial);
 	return TASK_OK;
@@ -356,12 +432,22 @@ initiator_install(ChildTask *ct, IkeSa *sa, ChildSa *c)
 {
 	g_autoptr(GError) error = NULL;
 	ChildSa *old = lookup_child(sa, ct->old_serial);
+	ChildSa *pn;
 
+	/* the peer's rekey of the same SA is being answered: decide once it is
+	 * (§2.8.1 needs both exchanges); process_response comes back here */
+	if (sa->responding != NULL && sa->responding->ops == &child_create_ops &&
+	    child_task(sa->responding)->old_serial == ct->old_serial && ct->old_serial != 0) {
+		ct->derived = TRUE;
+		sa->active_parked = TRUE;
+		return TASK_ASYNC;
+	}
 	if (ct->job_error != NULL || !child_sa_install(c, &error)) {
 		ike_sa_log(sa, G_LOG_LEVEL_WARNING, ENGINE_STATUS_KERNEL_FAILED,
 		           "rekey: cannot install Child SA #%u: %s", c->serial,
 		           ct->job_error != NULL ? ct->job_error->message : error->message);
 		child_sa_destroy(c);
+		settle_without_ours(ct, sa, FALSE);
 		return TASK_OK;
 	}
 	{
@@ -370,9 +456,31 @@ initiator_install(ChildTask *ct, IkeSa *sa, ChildSa *c)
 		ike_sa_log(sa, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK, "rekeyed Child SA #%u as #%u; %s",
 		           ct->old_serial, c->serial, desc);
 	}
+	pn = lookup_child(sa, ct->peer_new_serial);
+	if (pn != NULL && pn->state == CHILD_SA_STATE_INSTALLED) {
+		if (rekey_lowest_nonce_in(c->ni, c->nr, pn->ni, pn->nr)) {
+			/* §2.8.1: ours is redundant; the peer deletes the old SA */
+			ike_sa_log(sa, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK,
+			           "simultaneous rekey of Child SA #%u: the lowest nonce is ours, so "
+			           "#%u survives and we delete our #%u",
+			           ct->old_serial, pn->serial, c->serial);
+			if (old != NULL)
+				old->replaced_by = pn->serial;
+			c->replaced_by = pn->serial;
+			ike_sa_queue_task(sa, task_delete_child_new(c));
+			return TASK_OK;
+		}
+		ike_sa_log(sa, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK,
+		           "simultaneous rekey of Child SA #%u: the lowest nonce is the peer's, so our "
+		           "#%u survives and the peer deletes its #%u",
+		           ct->old_serial, c->serial, pn->serial);
+		pn->replaced_by = c->serial;
+	}
 	/* §2.8: the initiator of the rekey deletes the old SA */
-	if (old != NULL)
+	if (old != NULL) {
+		old->replaced_by = c->serial;
 		ike_sa_queue_task(sa, task_delete_child_new(old));
+	}
 	return TASK_OK;
 }
 
@@ -387,8 +495,10 @@ process_response(Task *t, IkeSa *sa, IkeMessage *msg)
 	const IkeProposal *pp = NULL;
 	g_autoptr(GError) error = NULL;
 
-	if (c == NULL)
+	if (c == NULL) {
+		settle_without_ours(ct, sa, FALSE);
 		return TASK_OK;
+	}
 	if (ct->derived || ct->job_error != NULL)
 		return initiator_install(ct, sa, c);
 	if (sa_pl == NULL || nonce == NULL ||
@@ -403,6 +513,8 @@ process_response(Task *t, IkeSa *sa, IkeMessage *msg)
 		                                           sizeof(buf))
 		                     : "no acceptable reply");
 		child_sa_destroy(c);
+		/* §2.25: TEMPORARY_FAILURE means try again a little later */
+		settle_without_ours(ct, sa, n != NULL && n->u.notify.type == IKE_NOTIFY_TEMPORARY_FAILURE);
 		return TASK_OK;
 	}
 	c->spi_out = spi_from(pp->spi);

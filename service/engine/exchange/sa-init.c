@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "alg-nss.h"
+#include "cert-auth.h"
 #include "engine-private.h"
 
 #define NONCE_LEN 32
@@ -422,6 +423,9 @@ build_response(Task *t, IkeSa *sa, GPtrArray *payloads)
 	g_ptr_array_add(payloads, ike_payload_new_ke(sa->ke_group, d, n));
 	d = g_bytes_get_data(sa->nr, &n);
 	g_ptr_array_add(payloads, ike_payload_new_nonce(d, n));
+	sa_pl = cert_auth_certreq_payload(sa); /* §3.7: the CAs we take for the peer */
+	if (sa_pl != NULL)
+		g_ptr_array_add(payloads, sa_pl);
 	add_common_notifies(sa, payloads);
 	suite = suite_text(sa);
 	ike_sa_log(sa, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK, "sent IKE_SA_INIT response to %s %s",

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "engine-private.h"
+#include "nss-init.h"
 
 static void
 test_parse(void)
@@ -194,14 +195,26 @@ test_ids(void)
 	g_assert_false(engine_id_match(&got, &any));
 	engine_id_clear(&any);
 	engine_id_clear(&got);
-	g_assert_false(engine_id_from_text("C=CH, O=Example, CN=east", &got, &error));
-	g_assert_error(error, ENGINE_ERROR, ENGINE_ERROR_NOT_SUPPORTED);
+	/* DNs: in the order written, matched in either order */
+	g_assert_true(engine_id_from_text("C=CH, O=Example, CN=east", &got, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(got.type, ==, IKE_ID_DER_ASN1_DN);
+	g_assert_true(engine_id_from_text("CN=east, O=Example, C=CH", &any, NULL));
+	g_assert_true(engine_id_match(&any, &got));
+	engine_id_clear(&any);
+	g_assert_true(engine_id_from_text("C=CH, O=Example, CN=west", &any, NULL));
+	g_assert_false(engine_id_match(&any, &got));
+	engine_id_clear(&any);
+	engine_id_clear(&got);
+	g_assert_false(engine_id_from_text("C=CH, =", &got, &error));
+	g_assert_error(error, ENGINE_ERROR, ENGINE_ERROR_INVALID_ARGUMENT);
 }
 
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_assert_true(crypto_nss_init_nodb(NULL)); /* DN identities */
 	g_test_add_func("/engine/proposal/parse", test_parse);
 	g_test_add_func("/engine/proposal/select", test_select);
 	g_test_add_func("/engine/proposal/select-none", test_select_none);
