@@ -82,10 +82,10 @@ typedef enum {
 /* IPCOMP transform IDs as IKEv2 negotiates them in IPCOMP_SUPPORTED
  * (RFC 7296 §3.10.1; IANA "IPCOMP Transform IDs").  A guint16 in the
  * structs below, 0 = no compression. */
-#define KERNEL_IPCOMP_NONE    0
+#define KERNEL_IPCOMP_NONE 0
 #define KERNEL_IPCOMP_DEFLATE 2 /* RFC 2394 */
-#define KERNEL_IPCOMP_LZS     3 /* RFC 2395 */
-#define KERNEL_IPCOMP_LZJH    4 /* RFC 3051 */
+#define KERNEL_IPCOMP_LZS 3     /* RFC 2395 */
+#define KERNEL_IPCOMP_LZJH 4    /* RFC 3051 */
 
 typedef enum {
 	KERNEL_MODE_TUNNEL,

@@ -190,6 +190,8 @@ sa_validate(const KernelSa *sa, GError **error)
 
 	if (sa->proto != KERNEL_PROTO_ESP)
 		field = "proto (ESP only)";
+	else if (sa->ipcomp != KERNEL_IPCOMP_NONE)
+		field = "ipcomp (no IPCOMP in the userspace backend)";
 	else if (sa->dir != KERNEL_DIR_IN && sa->dir != KERNEL_DIR_OUT)
 		field = "dir";
 	else if (kernel_addr_len(&sa->src) == 0 || sa->src.family != sa->dst.family)
@@ -201,8 +203,9 @@ sa_validate(const KernelSa *sa, GError **error)
 	if (field == NULL)
 		return TRUE;
 	g_set_error(error, KERNEL_ERROR,
-	            sa->proto != KERNEL_PROTO_ESP ? KERNEL_ERROR_NOT_SUPPORTED
-	                                          : KERNEL_ERROR_INVALID,
+	            sa->proto != KERNEL_PROTO_ESP || sa->ipcomp != KERNEL_IPCOMP_NONE
+	                    ? KERNEL_ERROR_NOT_SUPPORTED
+	                    : KERNEL_ERROR_INVALID,
 	            "%s: invalid for SA %08x", field, sa->spi);
 	return FALSE;
 }
@@ -476,6 +479,11 @@ uesp_add_policy(KernelBackend *kb, const KernelPolicy *policy, GError **error)
 	if (policy->action == KERNEL_POLICY_IPSEC && policy->proto != KERNEL_PROTO_ESP) {
 		g_set_error(error, KERNEL_ERROR, KERNEL_ERROR_NOT_SUPPORTED,
 		            "proto: userspace backend supports ESP only");
+		return FALSE;
+	}
+	if (policy->action == KERNEL_POLICY_IPSEC && policy->ipcomp != KERNEL_IPCOMP_NONE) {
+		g_set_error(error, KERNEL_ERROR, KERNEL_ERROR_NOT_SUPPORTED,
+		            "ipcomp: userspace backend has no IPCOMP (probe: caps.ipcomp)");
 		return FALSE;
 	}
 	uesp_wrlock(u);

@@ -548,7 +548,8 @@ xfrm_sa_msg_new(const KernelSa *sa, gboolean update, GError **error)
 		             sa->integ->xfrm_trunc_bits, TRUE, sa->integ_key, sa->integ_key_len);
 	/* IPCOMP: a struct xfrm_algo with the algorithm name and no key. */
 	if (ok && sa->proto == KERNEL_PROTO_COMP)
-		ok = put_alg(msg, XFRMA_ALG_COMP, kernel_ipcomp_name(sa->ipcomp), 0, FALSE, NULL, 0);
+		ok = put_alg(msg, XFRMA_ALG_COMP, kernel_ipcomp_name(sa->ipcomp), 0, FALSE, NULL,
+		             0);
 	if (ok && sa->if_id != 0)
 		ok = nla_put_u32(msg, XFRMA_IF_ID, sa->if_id) == 0;
 	if (!ok) {
@@ -661,10 +662,10 @@ policy_check(const KernelPolicy *policy, GError **error)
 	if (policy->action != KERNEL_POLICY_IPSEC)
 		return TRUE;
 	if (policy->proto != KERNEL_PROTO_ESP && policy->proto != KERNEL_PROTO_AH)
-		return invalid(error, "policy.proto: %u is neither ESP nor AH%s",
-		               (guint) policy->proto,
-		               policy->proto == KERNEL_PROTO_COMP ? " (IPCOMP goes in policy.ipcomp)"
-		                                                  : "");
+		return invalid(
+		        error, "policy.proto: %u is neither ESP nor AH%s", (guint) policy->proto,
+		        policy->proto == KERNEL_PROTO_COMP ? " (IPCOMP goes in policy.ipcomp)"
+		                                           : "");
 	if (policy->ipcomp != KERNEL_IPCOMP_NONE && kernel_ipcomp_name(policy->ipcomp) == NULL)
 		return invalid(error, "policy.ipcomp: unknown IPCOMP transform %u", policy->ipcomp);
 	if (policy->mode == KERNEL_MODE_TUNNEL &&

@@ -346,8 +346,7 @@ xfrm_op_add_interface(KernelBackend *kb, const char *name, guint32 if_id, guint3
 	/* Ours from here on, tagged or not: a failure below removes it. */
 	g_hash_table_add(xb->ifaces, g_strdup(name));
 	msg = xfrm_iface_setup_msg_new(name, error);
-	if (msg == NULL ||
-	    !xfrm_nl_transact(xb->rtnl, msg, FALSE, NULL, NULL, what, NULL, error)) {
+	if (msg == NULL || !xfrm_nl_transact(xb->rtnl, msg, FALSE, NULL, NULL, what, NULL, error)) {
 		g_autoptr(GError) del_error = NULL;
 
 		if (!send_del(xb, name, 0, &del_error))
@@ -444,8 +443,8 @@ xfrm_iface_flush(XfrmBackend *xb, guint *n_if, GError **error)
 		                    "xfrm: out of memory");
 		return FALSE;
 	}
-	if (!xfrm_nl_transact(xb->rtnl, msg, TRUE, collect_link, links,
-	                      "xfrm: listing interfaces", NULL, error))
+	if (!xfrm_nl_transact(xb->rtnl, msg, TRUE, collect_link, links, "xfrm: listing interfaces",
+	                      NULL, error))
 		return FALSE;
 	/* Tagged ones (this run's and an earlier run's), then any of this
 	 * run's that lost their tag. */

@@ -28,7 +28,7 @@
 G_BEGIN_DECLS
 
 #define XFRM_IFACE_PREFIX "ipsec"
-#define XFRM_IFACE_ALIAS  "ikebus"
+#define XFRM_IFACE_ALIAS "ikebus"
 /* The name the probe asks about (and never creates). */
 #define XFRM_IFACE_PROBE_NAME "ikebus-probe0"
 

@@ -214,12 +214,14 @@ xfrm_op_probe(KernelBackend *kb, KernelCaps *caps, GError **error)
 		        "xfrm: ESP with %zu encryption and %zu integrity algorithms, AH %s, "
 		        "IPCOMP %s, XFRM interfaces %s%s%s",
 		        caps->n_encr, caps->n_integ, caps->ah ? "yes" : "no",
-		        caps->ipcomp     ? "yes"
+		        caps->ipcomp           ? "yes"
 		        : comp == PROBE_NO_ALG ? "no (no deflate in the crypto API)"
 		                               : "no (CONFIG_INET_IPCOMP)",
 		        caps->interfaces ? "yes" : "no (CONFIG_XFRM_INTERFACE)",
 		        missing->len > 0 ? "; missing:" : "", missing->str);
 	}
 	g_debug("%s", caps->message);
+	g_debug("xfrm: IPCOMP %s, XFRM interfaces %s", caps->ipcomp ? "yes" : "no",
+	        caps->interfaces ? "yes" : "no");
 	return TRUE;
 }

@@ -61,4 +61,30 @@ if [ "$case_name" = probe ]; then
 	echo "iproute2 says: ${args[0]}"
 fi
 
+if [ "$case_name" = ipcomp-sa ]; then
+	# Can iproute2 add an IPCOMP SA (deflate)?
+	if out=$(ip netns exec "$ns" ip xfrm state add src 192.0.2.1 dst 192.0.2.2 \
+		proto comp spi 0x4000 mode transport comp deflate 2>&1); then
+		ip netns exec "$ns" ip xfrm state flush
+		args=(ipcomp)
+	elif grep -qi 'Requested type not found\|algorithm not found' <<<"$out"; then
+		args=(no-ipcomp)
+	else
+		fail "unexpected answer from ip xfrm state add proto comp: $out"
+	fi
+	echo "iproute2 says: ${args[0]}"
+fi
+if [ "$case_name" = iface ]; then
+	# Can iproute2 make an XFRM interface?
+	if out=$(ip netns exec "$ns" ip link add ipsec99 type xfrm if_id 99 2>&1); then
+		ip netns exec "$ns" ip link del ipsec99
+		args=(xfrmi)
+	elif grep -q 'Unknown device type' <<<"$out"; then
+		args=(no-xfrmi)
+	else
+		fail "unexpected answer from ip link add type xfrm: $out"
+	fi
+	echo "iproute2 says: ${args[0]}"
+fi
+
 ip netns exec "$ns" "$XFRM_DRIVER" "$case_name" "${args[@]}"

@@ -9,6 +9,7 @@
  * Exit: 0 pass, 1 fail, 77 skip (with the reason on stderr).
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,9 @@
 			exit(1);                                                                   \
 		}                                                                                  \
 	} while (0)
+
+/* The alias xfrm-iface.h tags our interfaces with (checked with iproute2). */
+#define XFRM_TEST_ALIAS "ikebus"
 
 #define CHECK_OK(call, err) CHECK((call), "%s", (err) != NULL ? (err)->message : "(no error)")
 
@@ -594,6 +598,256 @@ case_sa(void)
 	return 0;
 }
 
+/* ---- IPCOMP ----------------------------------------------------------- */
+
+/* CPIs and the comp + esp templates: neither needs IPCOMP in the kernel
+ * (ALLOCSPI makes a larval SA, policies only name the protocol). */
+static int
+case_ipcomp_policy(void)
+{
+	g_autoptr(KernelBackend) kb = backend(FALSE);
+	g_autoptr(GError) error = NULL;
+	KernelAddr src = addr("192.0.2.2"), dst = addr("192.0.2.1");
+	KernelPolicy out, in;
+	guint32 cpi = 0;
+	g_autofree char *st = NULL;
+	g_autofree char *pol = NULL;
+	g_autofree char *after = NULL;
+	g_autofree char *needle = NULL;
+
+	CHECK_OK(kernel_backend_get_spi(kb, &src, &dst, KERNEL_PROTO_COMP, 9, &cpi, &error), error);
+	CHECK(cpi >= 0x100 && cpi <= 0xefff, "CPI 0x%x outside RFC 3173's negotiable range", cpi);
+	st = run("ip xfrm state list", NULL);
+	needle = g_strdup_printf("proto comp spi 0x%08x reqid 9", cpi);
+	must_contain(st, needle, "larval IPCOMP SA");
+
+	policy_init(&out, "10.1.0.0", 16, "10.2.0.0", 16, KERNEL_DIR_OUT, KERNEL_POLICY_IPSEC);
+	out.reqid = 9;
+	out.ipcomp = KERNEL_IPCOMP_DEFLATE;
+	policy_init(&in, "10.2.0.0", 16, "10.1.0.0", 16, KERNEL_DIR_IN, KERNEL_POLICY_IPSEC);
+	in.reqid = 9;
+	in.ipcomp = KERNEL_IPCOMP_DEFLATE;
+	CHECK_OK(kernel_backend_add_policy(kb, &out, &error), error);
+	CHECK_OK(kernel_backend_add_policy(kb, &in, &error), error);
+	pol = run("ip xfrm policy list", NULL);
+	must_contain(pol,
+	             "tmpl src 192.0.2.1 dst 192.0.2.2\n\t\tproto comp reqid 9 mode tunnel\n"
+	             "\ttmpl src 0.0.0.0 dst 0.0.0.0\n\t\tproto esp reqid 9 mode transport",
+	             "outbound comp (tunnel) + esp (transport) templates");
+	must_contain(pol,
+	             "tmpl src 192.0.2.2 dst 192.0.2.1\n\t\tproto comp reqid 9 mode tunnel\n"
+	             "\t\tlevel use",
+	             "inbound comp template optional");
+	{
+		/* Only the inbound IPCOMP template is optional. */
+		g_auto(GStrv) parts = g_strsplit(pol, "level use", -1);
+		CHECK(g_strv_length(parts) == 2, "expected one optional template:\n%s", pol);
+	}
+	CHECK_OK(kernel_backend_flush_own(kb, &error), error);
+	after = g_strconcat(run("ip xfrm policy list", NULL), run("ip xfrm state list", NULL),
+	                    NULL);
+	must_not_contain(after, "proto comp", "IPCOMP state after flush_own");
+	printf("ok - CPI 0x%x allocated; comp+esp templates (comp optional inbound) installed "
+	       "and flushed\n",
+	       cpi);
+	return 0;
+}
+
+static int
+case_ipcomp_sa(const char *expect)
+{
+	g_autoptr(KernelBackend) kb = backend(FALSE);
+	g_auto(KernelCaps) caps = {0};
+	g_autoptr(GError) error = NULL;
+	guint8 ekey[36];
+	KernelTs l = prefix("10.1.0.0", 16), r = prefix("10.2.0.0", 16);
+	KernelSa comp = {0}, esp = {0};
+	KernelSaId id;
+	g_autofree char *st = NULL;
+	g_autofree char *after = NULL;
+
+	CHECK_OK(kernel_backend_probe(kb, &caps, &error), error);
+	printf("probe: ipcomp=%d (iproute2: %s)\nmessage: %s\n", caps.ipcomp, expect, caps.message);
+	if (g_strcmp0(expect, "no-ipcomp") == 0) {
+		CHECK(!caps.ipcomp, "probe says IPCOMP but `ip xfrm state add proto comp` failed");
+		fprintf(stderr, "SKIP: kernel has no IPCOMP (CONFIG_INET_IPCOMP) or no deflate; "
+		                "the probe agrees\n");
+		return 77;
+	}
+	CHECK(caps.ipcomp, "`ip xfrm state add proto comp` worked but the probe says no: %s",
+	      caps.message);
+
+	/* Inbound IPCOMP SA, tunnel mode, CPI from get_spi. */
+	comp.src = addr("192.0.2.2");
+	comp.dst = addr("192.0.2.1");
+	comp.proto = KERNEL_PROTO_COMP;
+	comp.ipcomp = KERNEL_IPCOMP_DEFLATE;
+	comp.mode = KERNEL_MODE_TUNNEL;
+	comp.dir = KERNEL_DIR_IN;
+	comp.reqid = 9;
+	comp.ts_local = &l;
+	comp.n_ts_local = 1;
+	comp.ts_remote = &r;
+	comp.n_ts_remote = 1;
+	CHECK_OK(kernel_backend_get_spi(kb, &comp.src, &comp.dst, comp.proto, comp.reqid, &comp.spi,
+	                                &error),
+	         error);
+	CHECK_OK(kernel_backend_add_sa(kb, &comp, &error), error);
+
+	/* Its ESP SA, stacked (transport inside the IPCOMP tunnel). */
+	if (caps.esp && kernel_caps_has_encr(&caps, CRYPTO_ENCR_AES_GCM_16)) {
+		memset(ekey, 0x11, sizeof(ekey));
+		esp = comp;
+		esp.proto = KERNEL_PROTO_ESP;
+		esp.spi = 0x23456789;
+		esp.encr = crypto_encr_alg_by_id(CRYPTO_ENCR_AES_GCM_16);
+		esp.encr_key = ekey;
+		esp.encr_key_len = crypto_encr_alg_keymat_len(esp.encr, 256);
+		esp.replay_window = 32;
+		CHECK_OK(kernel_backend_add_sa(kb, &esp, &error), error);
+	}
+
+	st = run("ip xfrm state list", NULL);
+	{
+		g_autofree char *needle =
+		        g_strdup_printf("proto comp spi 0x%08x reqid 9 mode tunnel", comp.spi);
+		must_contain(st, needle, "IPCOMP SA");
+	}
+	must_contain(st, "comp deflate", "IPCOMP algorithm");
+	if (esp.spi != 0)
+		must_contain(st, "proto esp spi 0x23456789 reqid 9 mode transport", "stacked ESP");
+
+	kernel_sa_get_id(&comp, &id);
+	CHECK_OK(kernel_backend_del_sa(kb, &id, &error), error);
+	CHECK_OK(kernel_backend_add_sa(kb, &comp, &error), error);
+	/* flush_own copes with the kernel's IP-in-IP helper SA. */
+	CHECK_OK(kernel_backend_flush_own(kb, &error), error);
+	after = run("ip xfrm state list", NULL);
+	CHECK(strstr(after, "src") == NULL, "state left after flush_own:\n%s", after);
+	printf("ok - IPCOMP SA (CPI 0x%x) and its stacked ESP SA added, deleted and flushed\n",
+	       comp.spi);
+	return 0;
+}
+
+/* ---- XFRM interfaces -------------------------------------------------- */
+
+static char *
+links(void)
+{
+	return run("ip -o link show", NULL);
+}
+
+static int
+case_iface_missing(KernelBackend *kb, const KernelCaps *caps)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *before = links();
+	g_autofree char *after = NULL;
+	KernelAddr a = addr("10.99.0.1");
+
+	CHECK(!caps->interfaces, "probe says XFRM interfaces but iproute2 could not make one");
+	CHECK(!kernel_backend_add_interface(kb, "ipsec1", 5, if_nametoindex("v0"), &error),
+	      "add_interface succeeded on a kernel without XFRM interfaces");
+	CHECK(g_error_matches(error, KERNEL_ERROR, KERNEL_ERROR_NOT_SUPPORTED), "error %s",
+	      error->message);
+	must_contain(error->message, "CONFIG_XFRM_INTERFACE", "the error names the feature");
+	must_contain(error->message, "ipsec1", "the error names the interface");
+	printf("add_interface: %s\n", error->message);
+	g_clear_error(&error);
+
+	/* Nothing of it to address or delete. */
+	CHECK(!kernel_backend_add_interface_addr(kb, "ipsec1", &a, 24, &error) &&
+	              g_error_matches(error, KERNEL_ERROR, KERNEL_ERROR_NOT_FOUND),
+	      "add_interface_addr on a failed interface");
+	g_clear_error(&error);
+	CHECK(!kernel_backend_del_interface(kb, "ipsec1", &error) &&
+	              g_error_matches(error, KERNEL_ERROR, KERNEL_ERROR_NOT_FOUND),
+	      "del_interface on a failed interface");
+	g_clear_error(&error);
+	CHECK_OK(kernel_backend_flush_own(kb, &error), error);
+	after = links();
+	CHECK(g_strcmp0(before, after) == 0, "links changed:\nbefore:\n%s\nafter:\n%s", before,
+	      after);
+	must_not_contain(after, "ipsec", "interfaces");
+	printf("ok - no XFRM interfaces here: NOT_SUPPORTED naming CONFIG_XFRM_INTERFACE, "
+	       "nothing left behind\n");
+	return 0;
+}
+
+static int
+case_iface_present(KernelBackend *kb)
+{
+	g_autoptr(GError) error = NULL;
+	KernelAddr a = addr("10.99.0.1");
+	g_autofree char *show = NULL;
+	g_autofree char *addrs = NULL;
+	int status;
+
+	CHECK_OK(kernel_backend_add_interface(kb, "ipsec1", 5, if_nametoindex("v0"), &error),
+	         error);
+	show = run("ip -d link show ipsec1", NULL);
+	must_contain(show, "xfrm if_id 0x5", "kind and if_id");
+	must_contain(show, "alias " XFRM_TEST_ALIAS, "tag");
+	must_contain(show, ",UP", "link up");
+	CHECK(!kernel_backend_add_interface(kb, "ipsec1", 6, 0, &error) &&
+	              g_error_matches(error, KERNEL_ERROR, KERNEL_ERROR_EXISTS),
+	      "second add_interface ipsec1");
+	g_clear_error(&error);
+	CHECK_OK(kernel_backend_add_interface_addr(kb, "ipsec1", &a, 24, &error), error);
+	CHECK_OK(kernel_backend_add_interface_addr(kb, "ipsec1", &a, 24, &error), error);
+	addrs = run("ip addr show dev ipsec1", NULL);
+	must_contain(addrs, "inet 10.99.0.1/24", "interface address");
+
+	/* Libreswan's ipsec2 (untagged) is not ours. */
+	g_free(run("ip link add ipsec2 type xfrm if_id 7", &status));
+	CHECK(g_spawn_check_wait_status(status, NULL), "cannot add the foreign interface");
+	CHECK(!kernel_backend_del_interface(kb, "ipsec2", &error) &&
+	              g_error_matches(error, KERNEL_ERROR, KERNEL_ERROR_NOT_FOUND),
+	      "del_interface on a foreign interface");
+	g_clear_error(&error);
+
+	CHECK_OK(kernel_backend_del_interface(kb, "ipsec1", &error), error);
+	CHECK(if_nametoindex("ipsec1") == 0, "ipsec1 still there after del_interface");
+
+	CHECK_OK(kernel_backend_add_interface(kb, "ipsec3", 8, 0, &error), error);
+	CHECK_OK(kernel_backend_flush_own(kb, &error), error);
+	CHECK(if_nametoindex("ipsec3") == 0, "ipsec3 still there after flush_own");
+	CHECK(if_nametoindex("ipsec2") != 0, "flush_own removed the foreign ipsec2");
+
+	/* Left behind (leave-state or a crash): the next start removes it. */
+	{
+		KernelBackend *first = backend(TRUE);
+		KernelBackend *second;
+
+		CHECK_OK(kernel_backend_add_interface(first, "ipsec4", 9, 0, &error), error);
+		kernel_backend_free(first);
+		CHECK(if_nametoindex("ipsec4") != 0, "leave-state removed ipsec4");
+		second = backend(FALSE);
+		CHECK(if_nametoindex("ipsec4") == 0, "the next start left the stale ipsec4");
+		CHECK(if_nametoindex("ipsec2") != 0, "the sweep removed the foreign ipsec2");
+		kernel_backend_free(second);
+	}
+	printf("ok - XFRM interfaces created up and tagged, addressed, deleted, flushed and "
+	       "swept; the foreign one kept\n");
+	return 0;
+}
+
+static int
+case_iface(const char *expect)
+{
+	g_autoptr(KernelBackend) kb = backend(FALSE);
+	g_auto(KernelCaps) caps = {0};
+	g_autoptr(GError) error = NULL;
+
+	CHECK_OK(kernel_backend_probe(kb, &caps, &error), error);
+	printf("probe: interfaces=%d (iproute2: %s)\nmessage: %s\n", caps.interfaces, expect,
+	       caps.message);
+	if (g_strcmp0(expect, "no-xfrmi") == 0)
+		return case_iface_missing(kb, &caps);
+	CHECK(caps.interfaces, "iproute2 made an XFRM interface but the probe says no");
+	return case_iface_present(kb);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -615,7 +869,15 @@ main(int argc, char **argv)
 		return case_probe(argc > 2 ? argv[2] : "");
 	if (g_str_equal(c, "sa"))
 		return case_sa();
-	fprintf(stderr, "usage: %s spi|policy|acquire|shunt|flush|stale|probe no-esp|esp|sa\n",
+	if (g_str_equal(c, "ipcomp-policy"))
+		return case_ipcomp_policy();
+	if (g_str_equal(c, "ipcomp-sa"))
+		return case_ipcomp_sa(argc > 2 ? argv[2] : "");
+	if (g_str_equal(c, "iface"))
+		return case_iface(argc > 2 ? argv[2] : "");
+	fprintf(stderr,
+	        "usage: %s spi|policy|acquire|shunt|flush|stale|probe no-esp|esp|sa|"
+	        "ipcomp-policy|ipcomp-sa no-ipcomp|ipcomp|iface no-xfrmi|xfrmi\n",
 	        argv[0]);
 	return 2;
 }

@@ -154,6 +154,25 @@ test_mock(void)
 	                "add_policy out ipsec 192.0.2.1/32 === 192.0.2.0/24 reqid=5");
 	mock_kernel_clear_calls(kb);
 	g_assert_cmpuint(calls->len, ==, 0);
+
+	/* XFRM interfaces: recorded, and gone with flush_own. */
+	g_assert_true(kernel_backend_add_interface(kb, "ipsec1", 7, 2, &error));
+	g_assert_false(kernel_backend_add_interface(kb, "ipsec1", 7, 2, &error));
+	g_assert_error(error, KERNEL_ERROR, KERNEL_ERROR_EXISTS);
+	g_clear_error(&error);
+	g_assert_true(kernel_backend_add_interface_addr(kb, "ipsec1", &a, 24, &error));
+	g_assert_true(kernel_backend_del_interface(kb, "ipsec1", &error));
+	g_assert_false(kernel_backend_add_interface_addr(kb, "ipsec1", &a, 24, &error));
+	g_assert_error(error, KERNEL_ERROR, KERNEL_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	g_assert_true(kernel_backend_add_interface(kb, "ipsec2", 8, 0, &error));
+	g_assert_true(kernel_backend_flush_own(kb, &error));
+	g_assert_false(kernel_backend_del_interface(kb, "ipsec2", &error));
+	g_assert_error(error, KERNEL_ERROR, KERNEL_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	g_assert_cmpstr(g_ptr_array_index(calls, 0), ==, "add_interface ipsec1 if_id=7 link=2");
+	g_assert_cmpstr(g_ptr_array_index(calls, 2), ==, "add_interface_addr ipsec1 192.0.2.1/24");
+	g_assert_cmpstr(g_ptr_array_index(calls, 3), ==, "del_interface ipsec1");
 }
 
 typedef struct {
@@ -211,6 +230,8 @@ static void
 test_names(void)
 {
 	g_assert_cmpstr(kernel_proto_name(KERNEL_PROTO_ESP), ==, "esp");
+	g_assert_cmpstr(kernel_proto_name(KERNEL_PROTO_COMP), ==, "comp");
+	g_assert_cmpstr(kernel_ipcomp_name(KERNEL_IPCOMP_DEFLATE), ==, "deflate");
 	g_assert_cmpstr(kernel_mode_name(KERNEL_MODE_TRANSPORT), ==, "transport");
 	g_assert_cmpstr(kernel_dir_name(KERNEL_DIR_FWD), ==, "fwd");
 	g_assert_cmpstr(kernel_policy_action_name(KERNEL_POLICY_REJECT), ==, "reject");

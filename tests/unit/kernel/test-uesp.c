@@ -431,6 +431,9 @@ test_spi_update_delete(Fixture *f, gconstpointer data)
 	g_assert_true(kernel_caps_has_encr(&caps, CRYPTO_ENCR_CHACHA20_POLY1305));
 	g_assert_true(kernel_caps_has_integ(&caps, CRYPTO_AUTH_HMAC_SHA2_256_128));
 	g_assert_nonnull(caps.message);
+	/* No IPCOMP and no interfaces here: said by the probe, refused below. */
+	g_assert_false(caps.ipcomp);
+	g_assert_false(caps.interfaces);
 	kernel_caps_clear(&caps);
 
 	for (int i = 0; i < 1000; i++) {
@@ -440,6 +443,13 @@ test_spi_update_delete(Fixture *f, gconstpointer data)
 	}
 	g_assert_false(kernel_backend_get_spi(f->b, &f->addr_a, &f->addr_b, KERNEL_PROTO_AH, 1,
 	                                      &spi2, &error));
+	g_assert_error(error, KERNEL_ERROR, KERNEL_ERROR_NOT_SUPPORTED);
+	g_clear_error(&error);
+	g_assert_false(kernel_backend_get_spi(f->b, &f->addr_a, &f->addr_b, KERNEL_PROTO_COMP, 1,
+	                                      &spi2, &error));
+	g_assert_error(error, KERNEL_ERROR, KERNEL_ERROR_NOT_SUPPORTED);
+	g_clear_error(&error);
+	g_assert_false(kernel_backend_add_interface(f->b, "ipsec1", 1, 0, &error));
 	g_assert_error(error, KERNEL_ERROR, KERNEL_ERROR_NOT_SUPPORTED);
 	g_clear_error(&error);
 	g_assert_true(kernel_backend_get_spi(f->b, &f->addr_a, &f->addr_b, KERNEL_PROTO_ESP, 1,
@@ -504,6 +514,11 @@ test_bad_sa(Fixture *f, gconstpointer data)
 	test_keys_init(&k, CRYPTO_ENCR_AES_GCM_16, 128, CRYPTO_AUTH_NONE, 3);
 	make_sa(f, &sa, &k, TRUE, KERNEL_DIR_OUT, SPI_AB);
 	sa.proto = KERNEL_PROTO_AH;
+	g_assert_false(kernel_backend_add_sa(f->a, &sa, &error));
+	g_assert_error(error, KERNEL_ERROR, KERNEL_ERROR_NOT_SUPPORTED);
+	g_clear_error(&error);
+	make_sa(f, &sa, &k, TRUE, KERNEL_DIR_OUT, SPI_AB);
+	sa.ipcomp = KERNEL_IPCOMP_DEFLATE;
 	g_assert_false(kernel_backend_add_sa(f->a, &sa, &error));
 	g_assert_error(error, KERNEL_ERROR, KERNEL_ERROR_NOT_SUPPORTED);
 	g_clear_error(&error);
