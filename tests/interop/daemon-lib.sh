@@ -1,0 +1,110 @@
+# shellcheck shell=bash
+# ikebusd (the real daemon) on a private system-like bus, for the interop
+# tests and benchmarks that need what only the daemon has (GlobalStatistics,
+# ikebusctl).  On top of lib.sh (for netns, $WORK, fail/skip/note) or on
+# its own with WORK, fail and skip defined by the caller.
+#   IKEBUSD, IKEBUSCTL     the built daemon and client
+#   IKEBUS_POLKIT_DIR      the built polkit actions (BUILD/polkit)
+#   IKEBUS_BUS_POLICY      dbus/org.ikebus.ike1.conf
+#   TESTBUS                ../shared/testbus (start-system-bus, stop-system-bus)
+# One daemon per SIDE (any word): each gets its own bus (start-system-bus
+# with a private polkitd) in $WORK/SIDE; the bus socket is a path, so the
+# daemon in its network namespace and ikebusctl reach it from anywhere.
+# daemon_stop_all (call it from the EXIT trap) stops them all by pid.
+
+daemon_check() {
+  [ -x "${IKEBUSD:-}" ] || skip "IKEBUSD not built"
+  [ -x "${IKEBUSCTL:-}" ] || skip "IKEBUSCTL not built"
+  [ -f "${IKEBUS_POLKIT_DIR:-}/org.ikebus.ike1.policy" ] || skip "polkit actions not built (IKEBUS_POLKIT_DIR)"
+  [ -f "${IKEBUS_BUS_POLICY:-}" ] || skip "no bus policy (IKEBUS_BUS_POLICY)"
+  [ -x "${TESTBUS:-}/start-system-bus" ] || skip "no testbus at '${TESTBUS:-}'"
+  command -v gdbus >/dev/null || skip "gdbus missing (libglib2.0-bin)"
+  command -v dbus-daemon >/dev/null || skip "dbus-daemon missing"
+}
+
+DAEMON_SIDES=()
+declare -A DAEMON_PID DAEMON_BUS DAEMON_BUSDIR DAEMON_NS
+
+# daemon_start SIDE NS LISTEN-ADDR SECRETS-LINE...: bus, polkitd, ikebusd
+daemon_start() {
+  local side=$1 ns=$2 addr=$3 d=$WORK/$1 out i
+  shift 3
+  mkdir -p "$d/state"
+  out=$("$TESTBUS/start-system-bus" --quiet --policy "$IKEBUS_BUS_POLICY" \
+    --polkit-actions "$IKEBUS_POLKIT_DIR") || fail "$side: start-system-bus failed"
+  eval "$out"
+  DAEMON_BUS[$side]=$DBUS_SYSTEM_BUS_ADDRESS
+  DAEMON_BUSDIR[$side]=$TESTBUS_DIR
+  DAEMON_NS[$side]=$ns
+  DAEMON_SIDES+=("$side")
+  unset DBUS_SYSTEM_BUS_ADDRESS
+  printf '%s\n' "$@" > "$d/ipsec.secrets"
+  chmod 600 "$d/ipsec.secrets"
+  ip netns exec "$ns" env DBUS_SYSTEM_BUS_ADDRESS="${DAEMON_BUS[$side]}" "$IKEBUSD" \
+    --kernel userspace --listen "$addr" --secretsfile "$d/ipsec.secrets" \
+    --state-dir "$d/state" < /dev/null > "$d/ikebusd.log" 2>&1 &
+  DAEMON_PID[$side]=$!
+  for ((i = 0; i < 100; i++)); do
+    DBUS_SYSTEM_BUS_ADDRESS=${DAEMON_BUS[$side]} timeout 5 gdbus call --system \
+      --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+      --method org.freedesktop.DBus.NameHasOwner org.ikebus.ike1 2>/dev/null | grep -q true && return 0
+    kill -0 "${DAEMON_PID[$side]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  fail "$side: ikebusd did not take org.ikebus.ike1: $(tail -5 "$d/ikebusd.log")"
+}
+
+daemon_alive() { kill -0 "${DAEMON_PID[$1]}" 2>/dev/null; }
+
+# daemon_ctl SIDE ARGS...: ikebusctl against SIDE's daemon (bounded)
+daemon_ctl() {
+  local side=$1
+  shift
+  timeout 30 ip netns exec "${DAEMON_NS[$side]}" env DBUS_SYSTEM_BUS_ADDRESS="${DAEMON_BUS[$side]}" \
+    "$IKEBUSCTL" "$@"
+}
+
+# daemon_ctl_host SIDE ARGS...: the same without entering the namespace
+# (ikebusctl talks only to the bus socket, a path): no `ip netns exec` cost
+daemon_ctl_host() {
+  local side=$1
+  shift
+  DBUS_SYSTEM_BUS_ADDRESS="${DAEMON_BUS[$side]}" timeout 30 "$IKEBUSCTL" "$@"
+}
+
+# daemon_call SIDE METHOD ARGS...: a Manager method through gdbus (bounded)
+daemon_call() {
+  local side=$1 method=$2
+  shift 2
+  DBUS_SYSTEM_BUS_ADDRESS=${DAEMON_BUS[$side]} timeout 30 gdbus call --system \
+    --dest org.ikebus.ike1 --object-path /org/ikebus/ike1 \
+    --method "org.ikebus.ike1.Manager.$method" "$@"
+}
+
+# daemon_add_conn SIDE NAME GVARIANT-DICT: AddConnection (the connection model's keys)
+daemon_add_conn() {
+  daemon_call "$1" AddConnection "$2" "$3" "{}" > "$WORK/$1/add.out" 2>&1 \
+    || fail "$1: AddConnection $2 failed: $(cat "$WORK/$1/add.out")"
+}
+
+# daemon_counter SIDE NAME: one GetGlobalStatistics counter (a number)
+daemon_counter() {
+  daemon_call "$1" GetGlobalStatistics 2>/dev/null |
+    grep -o "'$2': <uint64 [0-9]*>" | grep -o "[0-9]*>" | tr -d '>'
+}
+
+daemon_log() { cat "$WORK/$1/ikebusd.log" 2>/dev/null; }
+
+daemon_stop_all() {
+  local side pid i
+  for side in "${DAEMON_SIDES[@]}"; do
+    pid=${DAEMON_PID[$side]:-}
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid"
+      for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null
+    fi
+    [ -n "${DAEMON_BUSDIR[$side]:-}" ] && "$TESTBUS/stop-system-bus" "${DAEMON_BUSDIR[$side]}" >/dev/null 2>&1
+  done
+  DAEMON_SIDES=()
+}
