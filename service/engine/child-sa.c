@@ -13,6 +13,12 @@
 #define CHILD_POLICY_PRIORITY 1000
 
 const char *
+engine_child_sa_state_name(EngineChildSaState state)
+{
+	return child_sa_state_name(state);
+}
+
+const char *
 child_sa_state_name(ChildSaState state)
 {
 	switch (state) {
@@ -62,6 +68,9 @@ child_sa_set_state(ChildSa *child, ChildSaState state)
 	child->state = state;
 	child->engine->counters.child_sas_by_state[old]--;
 	child->engine->counters.child_sas_by_state[state]++;
+	child->conn->child_by_state[old]--;
+	if (state != CHILD_SA_STATE_DEAD)
+		child->conn->child_by_state[state]++;
 	if (state == CHILD_SA_STATE_INSTALLED) {
 		child->established = g_get_real_time() / G_USEC_PER_SEC;
 		child->engine->counters.child_sas_installed++;
@@ -70,8 +79,7 @@ child_sa_set_state(ChildSa *child, ChildSaState state)
 	if (state == CHILD_SA_STATE_DEAD)
 		lifetime_child_stop(child);
 	if (state != CHILD_SA_STATE_DEAD)
-		engine_notify(child->engine, ENGINE_SA_EVENT_CHANGED, ENGINE_SA_KIND_CHILD,
-		              child->serial);
+		engine_notify_child(child, ENGINE_SA_EVENT_CHANGED, old);
 }
 
 ChildSa *
@@ -91,7 +99,8 @@ child_sa_new(IkeSa *ike)
 	g_ptr_array_add(ike->children, c);
 	g_hash_table_insert(engine->child_by_serial, GUINT_TO_POINTER(c->serial), c);
 	engine->counters.child_sas_by_state[CHILD_SA_STATE_LARVAL]++;
-	engine_notify(engine, ENGINE_SA_EVENT_ADDED, ENGINE_SA_KIND_CHILD, c->serial);
+	c->conn->child_by_state[CHILD_SA_STATE_LARVAL]++;
+	engine_notify_child(c, ENGINE_SA_EVENT_ADDED, CHILD_SA_STATE_LARVAL);
 	return c;
 }
 
@@ -107,6 +116,9 @@ child_sa_free(ChildSa *c)
 	g_clear_pointer(&c->ni, g_bytes_unref);
 	g_clear_pointer(&c->nr, g_bytes_unref);
 	ikebus_secbuf_free(c->g_ir);
+	sa_text_clear(&c->text);
+	if (c->policy_key != NULL)
+		g_bytes_unref(c->policy_key);
 	engine_conn_unref(c->conn);
 	g_free(c);
 }
@@ -123,15 +135,15 @@ gboolean
 child_sa_setup_from_conn(ChildSa *child, GError **error)
 {
 	IkeSa *ike = child->ike;
-	const IkebusConnection *cfg = child->conn->cfg;
 	KernelAddr local, remote;
 
 	addr_from_ep(&ike->local, &local);
 	addr_from_ep(&ike->remote, &remote);
-	child->props = proposal_parse(cfg->esp, IKE_PROTO_ESP, error);
-	if (child->props == NULL)
-		return FALSE;
-	proposal_filter_caps(child->props, &child->engine->caps);
+	/* parsed and filtered when the connection was added; a copy, since
+	 * CREATE_CHILD_SA sets its KE list */
+	if (child->props != NULL)
+		g_array_unref(child->props);
+	child->props = g_array_copy(child->conn->esp_props);
 	if (child->props->len == 0) {
 		g_set_error_literal(error, ENGINE_ERROR, ENGINE_ERROR_NOT_SUPPORTED,
 		                    "esp: the kernel backend supports none of the algorithms");
@@ -272,31 +284,62 @@ install_sa(ChildSa *child, const CryptoChildKeys *keys, gboolean inbound, GError
 	return kernel_backend_add_sa(child->engine->kernel, &ksa, error);
 }
 
-static gboolean
-ts_equal(const GArray *a, const GArray *b)
+/* The policies' identity: reqid and both selector lists as they are in
+ * memory (what a comparison of the arrays compared before). */
+static GBytes *
+policy_key_new(const ChildSa *child)
 {
-	return a != NULL && b != NULL && a->len == b->len &&
-	       memcmp(a->data, b->data, a->len * sizeof(KernelTs)) == 0;
+	GByteArray *b = g_byte_array_new();
+	guint32 n = child->ts_local->len;
+
+	g_byte_array_append(b, (const guint8 *) &child->reqid, sizeof(child->reqid));
+	g_byte_array_append(b, (const guint8 *) &n, sizeof(n));
+	g_byte_array_append(b, (const guint8 *) child->ts_local->data, n * sizeof(KernelTs));
+	g_byte_array_append(b, (const guint8 *) child->ts_remote->data,
+	                    child->ts_remote->len * sizeof(KernelTs));
+	return g_byte_array_free_to_bytes(b);
 }
 
-/* TRUE when another installed Child SA of the same connection has the same
- * selectors: the policies (keyed by selectors, not by SA) are shared, e.g.
- * by a Child SA and its rekeyed successor. */
-static gboolean
-policies_shared(ChildSa *child)
+/* How many installed Child SAs of the connection (same reqid) have the
+ * same selectors: their policies are shared, e.g. by a Child SA and its
+ * rekeyed successor.  A lookup, not a walk of every Child SA. */
+static guint
+policy_users(ChildSa *child)
 {
-	GHashTableIter it;
-	gpointer v;
+	g_autoptr(GBytes) key = child->policy_key != NULL ? g_bytes_ref(child->policy_key)
+	                                                  : policy_key_new(child);
 
-	g_hash_table_iter_init(&it, child->engine->child_by_serial);
-	while (g_hash_table_iter_next(&it, NULL, &v)) {
-		ChildSa *o = v;
+	return GPOINTER_TO_UINT(g_hash_table_lookup(child->engine->policy_users, key));
+}
 
-		if (o != child && o->reqid == child->reqid && o->policies_installed &&
-		    ts_equal(o->ts_local, child->ts_local) && ts_equal(o->ts_remote, child->ts_remote))
-			return TRUE;
-	}
-	return FALSE;
+static void
+policy_users_add(ChildSa *child)
+{
+	guint n;
+
+	g_return_if_fail(child->policy_key == NULL);
+	child->policy_key = policy_key_new(child);
+	n = GPOINTER_TO_UINT(g_hash_table_lookup(child->engine->policy_users, child->policy_key));
+	g_hash_table_insert(child->engine->policy_users, g_bytes_ref(child->policy_key),
+	                    GUINT_TO_POINTER(n + 1));
+}
+
+/* The users left after @child. */
+static guint
+policy_users_remove(ChildSa *child)
+{
+	GHashTable *t = child->engine->policy_users;
+	guint n;
+
+	if (child->policy_key == NULL)
+		return 0;
+	n = GPOINTER_TO_UINT(g_hash_table_lookup(t, child->policy_key));
+	if (n <= 1)
+		g_hash_table_remove(t, child->policy_key);
+	else
+		g_hash_table_insert(t, g_bytes_ref(child->policy_key), GUINT_TO_POINTER(n - 1));
+	g_clear_pointer(&child->policy_key, g_bytes_unref);
+	return n > 0 ? n - 1 : 0;
 }
 
 gboolean
@@ -329,9 +372,10 @@ child_sa_install(ChildSa *child, GError **error)
 	if (!install_sa(child, &keys, FALSE, error))
 		return FALSE;
 	child->sa_out_installed = TRUE;
-	if (!policies_shared(child) && !policies(child, TRUE, error))
+	if (policy_users(child) == 0 && !policies(child, TRUE, error))
 		return FALSE;
 	child->policies_installed = TRUE;
+	policy_users_add(child);
 	child_sa_set_state(child, CHILD_SA_STATE_INSTALLED);
 	route_child_up(child);
 	return TRUE;
@@ -357,17 +401,19 @@ void
 child_sa_destroy(ChildSa *child)
 {
 	Engine *engine = child->engine;
+	ChildSaState old = child->state;
 
 	if (child->state == CHILD_SA_STATE_DEAD)
 		return;
 	route_child_down(child);
 	if (engine->leave_state) {
 		/* forget the kernel state instead of removing it */
+		policy_users_remove(child);
 		child->policies_installed = FALSE;
 		child->sa_out_installed = FALSE;
 		child->spi_in = 0;
 	}
-	if (child->policies_installed && !policies_shared(child))
+	if (child->policies_installed && policy_users_remove(child) == 0)
 		policies(child, FALSE, NULL);
 	if (child->sa_out_installed)
 		del_sa(child, FALSE);
@@ -380,7 +426,7 @@ child_sa_destroy(ChildSa *child)
 	g_hash_table_remove(engine->child_by_serial, GUINT_TO_POINTER(child->serial));
 	route_child_removed(child);
 	child_sa_set_state(child, CHILD_SA_STATE_DEAD);
-	engine_notify(engine, ENGINE_SA_EVENT_REMOVED, ENGINE_SA_KIND_CHILD, child->serial);
+	engine_notify_child(child, ENGINE_SA_EVENT_REMOVED, old);
 	child->ike = NULL;
 	engine_bury(engine, child, TRUE);
 }

@@ -26,9 +26,8 @@ engine_start_ike_sa(Engine *engine, EngineConn *conn, gboolean local_is_left,
 	sa->force_encap = conn->cfg->encapsulation == IKEBUS_YNA_YES;
 	ike_sa_log(sa, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK, "initiating IKEv2 connection to %s",
 	           net_endpoint_to_string(&sa->remote, buf, sizeof(buf)));
-	sa->ike_props = proposal_parse(conn->cfg->ike, IKE_PROTO_IKE, &error);
-	if (sa->ike_props == NULL ||
-	    !engine_id_from_text(engine_end_id_text(le), &sa->local_id, &error) ||
+	sa->ike_props = g_array_ref(conn->ike_props);
+	if (!engine_id_from_text(engine_end_id_text(le), &sa->local_id, &error) ||
 	    !engine_id_from_text(engine_end_id_text(re), &sa->remote_id, &error)) {
 		ike_sa_log(sa, G_LOG_LEVEL_WARNING, ENGINE_STATUS_NOT_SUPPORTED, "%s", error->message);
 		ike_sa_destroy(sa, ENGINE_STATUS_NOT_SUPPORTED);
@@ -237,11 +236,88 @@ engine_child_sa_info_free(EngineChildSaInfo *info)
 	g_free(info);
 }
 
+/* ---- formatted strings, cached on the SA ------------------------------ */
+
+void
+sa_text_clear(SaText *t)
+{
+	g_clear_pointer(&t->local_host, g_free);
+	g_clear_pointer(&t->remote_host, g_free);
+	g_clear_pointer(&t->local_id_data, g_bytes_unref);
+	g_clear_pointer(&t->remote_id_data, g_bytes_unref);
+	g_clear_pointer(&t->local_id, g_free);
+	g_clear_pointer(&t->remote_id, g_free);
+	g_clear_pointer(&t->algorithms, g_free);
+	g_clear_pointer(&t->ts_local, g_array_unref);
+	g_clear_pointer(&t->ts_remote, g_array_unref);
+	g_clear_pointer(&t->local_ts, g_free);
+	g_clear_pointer(&t->remote_ts, g_free);
+}
+
+/* Each string is made again only when what it shows changed: addresses
+ * move (NAT-T, §2.23), IDs are learnt in IKE_AUTH, proposals chosen once. */
+static const char *
+addr_text(const NetEndpoint *ep, NetEndpoint *cached_ep, char **cached)
+{
+	char buf[80];
+
+	if (*cached == NULL || !net_endpoint_addr_equal(ep, cached_ep) ||
+	    ep->family != cached_ep->family) {
+		g_free(*cached);
+		*cached = g_strdup(net_endpoint_addr_to_string(ep, buf, sizeof(buf)));
+		*cached_ep = *ep;
+	}
+	return *cached;
+}
+
+/* The GBytes is held, so its address cannot be reused while cached. */
+static const char *
+id_text(const EngineId *id, GBytes **cached_data, guint8 *cached_type, char **cached)
+{
+	if (id->data == NULL)
+		return NULL;
+	if (*cached == NULL || id->data != *cached_data || id->type != *cached_type) {
+		g_free(*cached);
+		*cached = engine_id_to_text(id);
+		g_clear_pointer(cached_data, g_bytes_unref);
+		*cached_data = g_bytes_ref(id->data);
+		*cached_type = id->type;
+	}
+	return *cached;
+}
+
+static const char *
+alg_text(const PropChoice *c, PropChoice *cached_c, char **cached)
+{
+	if (c->encr == 0)
+		return NULL;
+	if (*cached == NULL || memcmp(c, cached_c, sizeof(*c)) != 0) {
+		g_free(*cached);
+		*cached = proposal_choice_to_string(c);
+		*cached_c = *c;
+	}
+	return *cached;
+}
+
+static const char *
+ts_text(GArray *ts, GArray **cached_ts, char **cached)
+{
+	if (ts == NULL)
+		return NULL;
+	if (*cached == NULL || ts != *cached_ts) {
+		g_free(*cached);
+		*cached = ts_array_to_string(ts);
+		g_clear_pointer(cached_ts, g_array_unref);
+		*cached_ts = g_array_ref(ts);
+	}
+	return *cached;
+}
+
 static EngineIkeSaInfo *
 ike_info(IkeSa *sa)
 {
 	EngineIkeSaInfo *i = g_new0(EngineIkeSaInfo, 1);
-	char buf[80];
+	SaText *t = &sa->text;
 
 	i->serial = sa->serial;
 	i->connection = g_strdup(ike_sa_conn_name(sa));
@@ -249,14 +325,16 @@ ike_info(IkeSa *sa)
 	i->initiator = sa->initiator;
 	i->spi_i = sa->spi_i;
 	i->spi_r = sa->spi_r;
-	i->local_host = g_strdup(net_endpoint_addr_to_string(&sa->local, buf, sizeof(buf)));
+	i->local_host = g_strdup(addr_text(&sa->local, &t->local_ep, &t->local_host));
 	i->local_port = sa->local.port;
-	i->remote_host = g_strdup(net_endpoint_addr_to_string(&sa->remote, buf, sizeof(buf)));
+	i->remote_host = g_strdup(addr_text(&sa->remote, &t->remote_ep, &t->remote_host));
 	i->remote_port = sa->remote.port;
 	i->nat_detected = sa->nat_local || sa->nat_remote;
-	i->local_id = sa->local_id.data != NULL ? engine_id_to_text(&sa->local_id) : NULL;
-	i->remote_id = sa->remote_id.data != NULL ? engine_id_to_text(&sa->remote_id) : NULL;
-	i->algorithms = sa->ike.encr != 0 ? proposal_choice_to_string(&sa->ike) : NULL;
+	i->local_id = g_strdup(id_text(&sa->local_id, &t->local_id_data, &t->local_id_type,
+	                               &t->local_id));
+	i->remote_id = g_strdup(id_text(&sa->remote_id, &t->remote_id_data, &t->remote_id_type,
+	                                &t->remote_id));
+	i->algorithms = g_strdup(alg_text(&sa->ike, &t->alg, &t->algorithms));
 	i->created = sa->created;
 	i->established = sa->established;
 	i->n_children = sa->children->len;
@@ -294,9 +372,10 @@ child_counters(ChildSa *c, EngineChildSaInfo *i)
 }
 
 static EngineChildSaInfo *
-child_info(ChildSa *c)
+child_info(ChildSa *c, EngineInfoFlags flags)
 {
 	EngineChildSaInfo *i = g_new0(EngineChildSaInfo, 1);
+	SaText *t = &c->text;
 
 	i->serial = c->serial;
 	i->ike_serial = c->ike != NULL ? c->ike->serial : 0;
@@ -306,32 +385,118 @@ child_info(ChildSa *c)
 	i->spi_out = c->spi_out;
 	i->mode = g_strdup(kernel_mode_name(c->mode));
 	i->encap = c->encap;
-	i->algorithms = c->esp.encr != 0 ? proposal_choice_to_string(&c->esp) : NULL;
-	i->local_ts = c->ts_local != NULL ? ts_array_to_string(c->ts_local) : NULL;
-	i->remote_ts = c->ts_remote != NULL ? ts_array_to_string(c->ts_remote) : NULL;
+	i->algorithms = g_strdup(alg_text(&c->esp, &t->alg, &t->algorithms));
+	i->local_ts = g_strdup(ts_text(c->ts_local, &t->ts_local, &t->local_ts));
+	i->remote_ts = g_strdup(ts_text(c->ts_remote, &t->ts_remote, &t->remote_ts));
 	i->reqid = c->reqid;
 	i->established = c->established;
 	i->rekey_at = c->rekey_at;
 	i->expire_at = c->expire_at;
 	i->replaced_by = c->replaced_by;
-	child_counters(c, i);
+	if (flags & ENGINE_INFO_COUNTERS)
+		child_counters(c, i);
 	return i;
+}
+
+static IkeSa *
+lookup_ike(Engine *engine, guint serial)
+{
+	return g_hash_table_lookup(engine->ike_by_serial, GUINT_TO_POINTER(serial));
+}
+
+static ChildSa *
+lookup_child(Engine *engine, guint serial)
+{
+	return g_hash_table_lookup(engine->child_by_serial, GUINT_TO_POINTER(serial));
 }
 
 EngineIkeSaInfo *
 engine_get_ike_sa_info(Engine *engine, guint serial)
 {
-	IkeSa *sa = g_hash_table_lookup(engine->ike_by_serial, GUINT_TO_POINTER(serial));
+	IkeSa *sa = lookup_ike(engine, serial);
 
 	return sa != NULL ? ike_info(sa) : NULL;
 }
 
 EngineChildSaInfo *
+engine_get_child_sa_info_full(Engine *engine, guint serial, EngineInfoFlags flags)
+{
+	ChildSa *c = lookup_child(engine, serial);
+
+	return c != NULL ? child_info(c, flags) : NULL;
+}
+
+EngineChildSaInfo *
 engine_get_child_sa_info(Engine *engine, guint serial)
 {
-	ChildSa *c = g_hash_table_lookup(engine->child_by_serial, GUINT_TO_POINTER(serial));
+	return engine_get_child_sa_info_full(engine, serial, ENGINE_INFO_COUNTERS);
+}
 
-	return c != NULL ? child_info(c) : NULL;
+/* ---- cheap state ------------------------------------------------------ */
+
+gboolean
+engine_get_ike_sa_state(Engine *engine, guint serial, EngineIkeSaState *state)
+{
+	IkeSa *sa = lookup_ike(engine, serial);
+
+	if (sa == NULL)
+		return FALSE;
+	*state = sa->state;
+	return TRUE;
+}
+
+gboolean
+engine_get_child_sa_state(Engine *engine, guint serial, EngineChildSaState *state)
+{
+	ChildSa *c = lookup_child(engine, serial);
+
+	if (c == NULL)
+		return FALSE;
+	*state = c->state;
+	return TRUE;
+}
+
+gboolean
+engine_get_sa_brief(Engine *engine, EngineSaKind kind, guint serial, EngineSaBrief *out)
+{
+	switch (kind) {
+	case ENGINE_SA_KIND_IKE: {
+		IkeSa *sa = lookup_ike(engine, serial);
+
+		if (sa == NULL)
+			return FALSE;
+		engine_ike_brief(sa, out);
+		return TRUE;
+	}
+	case ENGINE_SA_KIND_CHILD: {
+		ChildSa *c = lookup_child(engine, serial);
+
+		if (c == NULL)
+			return FALSE;
+		engine_child_brief(c, out);
+		return TRUE;
+	}
+	}
+	return FALSE;
+}
+
+gboolean
+engine_get_connection_sa_counts(Engine *engine, const char *name, EngineConnSaCounts *out)
+{
+	EngineConn *c = g_hash_table_lookup(engine->connections, name);
+
+	memset(out, 0, sizeof(*out));
+	if (c == NULL)
+		return FALSE;
+	for (guint i = 0; i < ENGINE_IKE_SA_N_STATES; i++) {
+		out->ike[i] = c->ike_by_state[i];
+		out->n_ike += c->ike_by_state[i];
+	}
+	for (guint i = 0; i < ENGINE_CHILD_SA_N_STATES; i++) {
+		out->child[i] = c->child_by_state[i];
+		out->n_child += c->child_by_state[i];
+	}
+	return TRUE;
 }
 
 static gint
@@ -357,7 +522,7 @@ engine_list_ike_sas(Engine *engine)
 }
 
 GPtrArray *
-engine_list_child_sas(Engine *engine)
+engine_list_child_sas_full(Engine *engine, EngineInfoFlags flags)
 {
 	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify) engine_child_sa_info_free);
 	GHashTableIter it;
@@ -365,7 +530,54 @@ engine_list_child_sas(Engine *engine)
 
 	g_hash_table_iter_init(&it, engine->child_by_serial);
 	while (g_hash_table_iter_next(&it, NULL, &v))
-		g_ptr_array_add(out, child_info(v));
+		g_ptr_array_add(out, child_info(v, flags));
 	g_ptr_array_sort(out, by_serial);
+	return out;
+}
+
+GPtrArray *
+engine_list_child_sas(Engine *engine)
+{
+	return engine_list_child_sas_full(engine, ENGINE_INFO_COUNTERS);
+}
+
+GPtrArray *
+engine_list_child_sas_of(Engine *engine, guint ike_serial, EngineInfoFlags flags)
+{
+	IkeSa *sa = lookup_ike(engine, ike_serial);
+	GPtrArray *out;
+
+	if (sa == NULL)
+		return NULL;
+	out = g_ptr_array_new_full(sa->children->len, (GDestroyNotify) engine_child_sa_info_free);
+	for (guint i = 0; i < sa->children->len; i++)
+		g_ptr_array_add(out, child_info(g_ptr_array_index(sa->children, i), flags));
+	g_ptr_array_sort(out, by_serial);
+	return out;
+}
+
+static gint
+cmp_guint(gconstpointer a, gconstpointer b)
+{
+	guint x = *(const guint *) a, y = *(const guint *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+GArray *
+engine_list_child_sa_serials(Engine *engine, guint ike_serial)
+{
+	IkeSa *sa = lookup_ike(engine, ike_serial);
+	GArray *out;
+
+	if (sa == NULL)
+		return NULL;
+	out = g_array_sized_new(FALSE, FALSE, sizeof(guint), sa->children->len);
+	for (guint i = 0; i < sa->children->len; i++) {
+		const ChildSa *c = g_ptr_array_index(sa->children, i);
+
+		g_array_append_val(out, c->serial);
+	}
+	g_array_sort(out, cmp_guint);
 	return out;
 }

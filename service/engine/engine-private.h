@@ -139,6 +139,14 @@ struct EngineConn {
 	gboolean deleted;
 	guint32 reqid;  /* for Child SAs of this connection */
 	guint attempts; /* keying attempts of the current initiation */
+	/* parsed once when the connection is added (a replaced connection is a
+	 * new EngineConn): IKE specs, shared by reference; ESP specs already
+	 * filtered by the kernel's caps, copied per Child SA (they change) */
+	GArray *ike_props;
+	GArray *esp_props;
+	/* live SAs by state: ike_sa_set_state() / child_sa_set_state() */
+	guint ike_by_state[ENGINE_IKE_SA_N_STATES];
+	guint child_by_state[ENGINE_CHILD_SA_N_STATES];
 };
 
 EngineConn *engine_conn_ref(EngineConn *c);
@@ -229,16 +237,46 @@ gboolean task_is_ike_rekey(const Task *task);
 
 /* ---- IKE SA (ike-sa.c) ------------------------------------------------ */
 
-typedef enum {
-	IKE_SA_STATE_NEW,
-	IKE_SA_STATE_INIT_I,   /* IKE_SA_INIT request sent */
-	IKE_SA_STATE_INIT_R,   /* IKE_SA_INIT answered, waiting for IKE_AUTH */
-	IKE_SA_STATE_AUTH_I,   /* IKE_AUTH request sent */
-	IKE_SA_STATE_ESTABLISHED,
-	IKE_SA_STATE_DELETING, /* Delete sent */
-	IKE_SA_STATE_DEAD,
-} IkeSaState;
-#define IKE_SA_N_STATES 7
+/* The states are engine.h's (bus/ reads them); short names inside. */
+typedef EngineIkeSaState IkeSaState;
+#define IKE_SA_STATE_NEW ENGINE_IKE_SA_STATE_NEW
+#define IKE_SA_STATE_INIT_I ENGINE_IKE_SA_STATE_INIT_I
+#define IKE_SA_STATE_INIT_R ENGINE_IKE_SA_STATE_INIT_R
+#define IKE_SA_STATE_AUTH_I ENGINE_IKE_SA_STATE_AUTH_I
+#define IKE_SA_STATE_ESTABLISHED ENGINE_IKE_SA_STATE_ESTABLISHED
+#define IKE_SA_STATE_DELETING ENGINE_IKE_SA_STATE_DELETING
+#define IKE_SA_STATE_DEAD ENGINE_IKE_SA_STATE_DEAD
+#define IKE_SA_N_STATES ENGINE_IKE_SA_N_STATES
+
+/* Key of the half-open table (responder SAs before IKE_AUTH): SPIi and the
+ * peer's address, hashed as bytes, nothing allocated. */
+typedef struct {
+	guint64 spi_i;
+	guint8 family;
+	guint8 addr[16];
+} HalfOpenKey;
+
+/* Key of the established-peer index (engine.c): connection and the peer's
+ * ID; @data NULL for IDs matched loosely (type 0 = %any, DNs). */
+typedef struct {
+	EngineConn *conn; /* not a ref: the SA holds one while indexed */
+	guint8 type;
+	GBytes *data;
+} PeerKey;
+
+/* Formatted strings of an SA, each kept with the value it was made from and
+ * made again only when that changes (snapshots build from these). */
+typedef struct {
+	NetEndpoint local_ep, remote_ep;
+	char *local_host, *remote_host;
+	GBytes *local_id_data, *remote_id_data; /* refs: identity is the key */
+	guint8 local_id_type, remote_id_type;
+	char *local_id, *remote_id;
+	PropChoice alg;
+	char *algorithms;
+	GArray *ts_local, *ts_remote; /* refs: identity is the key */
+	char *local_ts, *remote_ts;
+} SaText;
 
 /* A message as sent: one datagram, or several SKF fragments (RFC 7383). */
 typedef struct {
@@ -329,11 +367,19 @@ struct IkeSa {
 	gint64 expire_at;  /* wall clock seconds of expiry, 0 = none */
 	gboolean rekey_started; /* a rekey task is queued or running */
 	guint replaced_by; /* serial of the IKE SA that took over (rekeyed) */
+
+	HalfOpenKey half_open_key; /* the key it is in engine->half_open under */
+	gboolean half_open;        /* it is in there */
+	PeerKey *peer_key;         /* in engine->ike_by_peer (while ESTABLISHED) */
+	SaText text;
 };
 
 IkeSa *ike_sa_new(Engine *engine, EngineConn *conn, gboolean initiator);
 /* The one state transition function (STYLE.md habit 5). */
 void ike_sa_set_state(IkeSa *sa, IkeSaState state);
+/* Moves the SA to connection @c (responder: the IDs chose another one),
+ * carrying its per-connection state count along. */
+void ike_sa_set_conn(IkeSa *sa, EngineConn *c);
 const char *ike_sa_state_name(IkeSaState state);
 /* Our SPI and the peer's. */
 guint64 ike_sa_local_spi(const IkeSa *sa);
@@ -390,13 +436,12 @@ void frag_buf_free(FragBuf *fb);
 
 /* ---- Child SA (child-sa.c) -------------------------------------------- */
 
-typedef enum {
-	CHILD_SA_STATE_LARVAL,    /* SPI allocated, negotiating */
-	CHILD_SA_STATE_INSTALLED, /* both SAs and policies in the kernel */
-	CHILD_SA_STATE_DELETING,  /* Delete sent */
-	CHILD_SA_STATE_DEAD,
-} ChildSaState;
-#define CHILD_SA_N_STATES 4
+typedef EngineChildSaState ChildSaState;
+#define CHILD_SA_STATE_LARVAL ENGINE_CHILD_SA_STATE_LARVAL
+#define CHILD_SA_STATE_INSTALLED ENGINE_CHILD_SA_STATE_INSTALLED
+#define CHILD_SA_STATE_DELETING ENGINE_CHILD_SA_STATE_DELETING
+#define CHILD_SA_STATE_DEAD ENGINE_CHILD_SA_STATE_DEAD
+#define CHILD_SA_N_STATES ENGINE_CHILD_SA_N_STATES
 
 struct ChildSa {
 	Engine *engine;
@@ -435,6 +480,9 @@ struct ChildSa {
 	gint64 rekey_at;  /* wall clock seconds, 0 = none */
 	gint64 expire_at;
 	guint replaced_by; /* the Child SA that replaces it after a rekey */
+	SaText text;
+	/* while policies_installed: its key in engine->policy_users */
+	GBytes *policy_key;
 };
 
 ChildSa *child_sa_new(IkeSa *ike);
@@ -555,7 +603,12 @@ struct Engine {
 	GHashTable *connections;   /* name -> EngineConn* (ref) */
 	GHashTable *ike_by_serial; /* guint -> IkeSa* (owned) */
 	GHashTable *ike_by_spi;    /* our SPI (guint64*) -> IkeSa* */
-	GHashTable *half_open;     /* "spi_i/remote" -> IkeSa* (responder) */
+	GHashTable *half_open;     /* HalfOpenKey* (in the SA) -> IkeSa* (responder) */
+	GHashTable *ike_by_peer;   /* PeerKey* -> GPtrArray of established IkeSa* */
+	/* Child SAs with policies installed, by (reqid, selectors): policies
+	 * are keyed by selectors, so Child SAs with the same ones share them
+	 * (child-sa.c).  GBytes* -> count */
+	GHashTable *policy_users;
 	GHashTable *child_by_serial; /* guint -> ChildSa* (owned) */
 	GPtrArray *graveyard;      /* dead IkeSa/ChildSa, freed on idle */
 	guint reaper;
@@ -573,13 +626,33 @@ struct Engine {
 	gpointer lookup_pubkeys_data;
 	gboolean sig_legacy; /* tests: sign with RFC 7296 methods even if RFC 7427 is possible */
 	struct EngineRoute *route; /* traps, shunts, updown (route.c) */
+	gboolean log_verbose; /* engine_set_log_verbose() */
+	gboolean uniqueids;   /* engine_set_uniqueids() */
 };
 
-void engine_notify(Engine *engine, EngineSaEvent ev, EngineSaKind kind, guint serial);
+/* Observers: @old_state is the state before a change (for ADDED and other
+ * changes: the current one). */
+void engine_notify_ike(IkeSa *sa, EngineSaEvent ev, IkeSaState old_state);
+void engine_notify_child(ChildSa *child, EngineSaEvent ev, ChildSaState old_state);
+void engine_ike_brief(const IkeSa *sa, EngineSaBrief *out);
+void engine_child_brief(const ChildSa *child, EngineSaBrief *out);
 guint engine_next_serial(Engine *engine);
 void engine_bury(Engine *engine, gpointer sa, gboolean is_child);
-/* Key for the half-open table; owned. */
-char *engine_half_open_key(guint64 spi_i, const NetEndpoint *remote);
+/* The half-open table (responder SAs from IKE_SA_INIT to IKE_AUTH). */
+void engine_half_open_add(IkeSa *sa);
+void engine_half_open_remove(IkeSa *sa);
+IkeSa *engine_half_open_lookup(Engine *engine, guint64 spi_i, const NetEndpoint *remote);
+/* The index of established IKE SAs by (connection, peer ID):
+ * ike_sa_set_state() adds on ESTABLISHED and removes on leaving it. */
+void engine_peer_index_add(IkeSa *sa);
+void engine_peer_index_remove(IkeSa *sa);
+/* Owned array of the established IKE SAs (borrowed) of @sa's connection
+ * whose peer ID engine_id_match()es @sa's, @sa itself excluded. */
+GPtrArray *engine_peer_index_find(IkeSa *sa);
+/* FALSE when a line at @level would be dropped anyway (ike_sa_log()). */
+gboolean engine_log_wanted(Engine *engine, GLogLevelFlags level);
+/* The SA's formatted strings (engine-api.c). */
+void sa_text_clear(SaText *t);
 /* Finds the connection for a responder: by addresses, then (after IKE_AUTH)
  * by IDs.  @peer_id NULL: addresses only. Borrowed or NULL. */
 EngineConn *engine_find_responder_conn(Engine *engine, const NetEndpoint *local,

@@ -13,7 +13,8 @@ G_DEFINE_QUARK(ikebus-engine-error-quark, engine_error)
 
 typedef struct {
 	guint id;
-	EngineObserverFunc func;
+	EngineObserverFunc func;    /* one of the two */
+	EngineSaEventFunc event_func;
 	gpointer user_data;
 } EngineObserver;
 
@@ -87,14 +88,67 @@ engine_timer_remove(Engine *engine, guint *id)
 	*id = 0;
 }
 
-void
-engine_notify(Engine *engine, EngineSaEvent ev, EngineSaKind kind, guint serial)
+static void
+notify(Engine *engine, const EngineSaEventInfo *info)
 {
 	for (guint i = 0; i < engine->observers->len; i++) {
 		EngineObserver *o = &g_array_index(engine->observers, EngineObserver, i);
 
-		o->func(ev, kind, serial, o->user_data);
+		if (o->event_func != NULL)
+			o->event_func(info, o->user_data);
+		else
+			o->func(info->event, info->sa.kind, info->sa.serial, o->user_data);
 	}
+}
+
+void
+engine_ike_brief(const IkeSa *sa, EngineSaBrief *out)
+{
+	out->kind = ENGINE_SA_KIND_IKE;
+	out->serial = sa->serial;
+	out->ike_serial = sa->serial;
+	out->connection = ike_sa_conn_name(sa);
+	out->state = sa->state;
+	out->initiator = sa->initiator;
+	out->replaced_by = sa->replaced_by;
+	out->n_children = sa->children->len;
+}
+
+void
+engine_child_brief(const ChildSa *c, EngineSaBrief *out)
+{
+	out->kind = ENGINE_SA_KIND_CHILD;
+	out->serial = c->serial;
+	out->ike_serial = c->ike != NULL ? c->ike->serial : 0;
+	out->connection = c->conn->cfg->name;
+	out->state = c->state;
+	out->initiator = c->initiator;
+	out->replaced_by = c->replaced_by;
+	out->n_children = 0;
+}
+
+void
+engine_notify_ike(IkeSa *sa, EngineSaEvent ev, IkeSaState old_state)
+{
+	EngineSaEventInfo info = {.event = ev, .old_state = old_state};
+
+	if (sa->engine->observers->len == 0)
+		return;
+	engine_ike_brief(sa, &info.sa);
+	info.new_state = info.sa.state;
+	notify(sa->engine, &info);
+}
+
+void
+engine_notify_child(ChildSa *child, EngineSaEvent ev, ChildSaState old_state)
+{
+	EngineSaEventInfo info = {.event = ev, .old_state = old_state};
+
+	if (child->engine->observers->len == 0)
+		return;
+	engine_child_brief(child, &info.sa);
+	info.new_state = info.sa.state;
+	notify(child->engine, &info);
 }
 
 static void
@@ -134,13 +188,180 @@ engine_bury(Engine *engine, gpointer sa, gboolean is_child)
 		engine->reaper = engine_timer_add(engine, 0, reaper_cb, engine);
 }
 
-char *
-engine_half_open_key(guint64 spi_i, const NetEndpoint *remote)
-{
-	char buf[80];
+/* ---- the half-open table ---------------------------------------------- */
 
-	return g_strdup_printf("%016" G_GINT64_MODIFIER "x/%s", spi_i,
-	                       net_endpoint_addr_to_string(remote, buf, sizeof(buf)));
+static void
+half_open_key_init(HalfOpenKey *k, guint64 spi_i, const NetEndpoint *remote)
+{
+	memset(k, 0, sizeof(*k));
+	k->spi_i = spi_i;
+	k->family = remote->family;
+	memcpy(k->addr, remote->addr, net_endpoint_addr_len(remote));
+}
+
+static guint
+half_open_hash(gconstpointer p)
+{
+	const HalfOpenKey *k = p;
+	guint h = (guint) (k->spi_i ^ (k->spi_i >> 32)) ^ k->family;
+
+	for (guint i = 0; i < sizeof(k->addr); i++)
+		h = h * 31 + k->addr[i];
+	return h;
+}
+
+static gboolean
+half_open_equal(gconstpointer a, gconstpointer b)
+{
+	const HalfOpenKey *x = a, *y = b;
+
+	return x->spi_i == y->spi_i && x->family == y->family &&
+	       memcmp(x->addr, y->addr, sizeof(x->addr)) == 0;
+}
+
+void
+engine_half_open_add(IkeSa *sa)
+{
+	engine_half_open_remove(sa);
+	half_open_key_init(&sa->half_open_key, sa->spi_i, &sa->remote);
+	g_hash_table_insert(sa->engine->half_open, &sa->half_open_key, sa);
+	sa->half_open = TRUE;
+}
+
+/* By the key it went in with: the peer's address may have moved since. */
+void
+engine_half_open_remove(IkeSa *sa)
+{
+	if (!sa->half_open)
+		return;
+	if (g_hash_table_lookup(sa->engine->half_open, &sa->half_open_key) == sa)
+		g_hash_table_remove(sa->engine->half_open, &sa->half_open_key);
+	sa->half_open = FALSE;
+}
+
+IkeSa *
+engine_half_open_lookup(Engine *engine, guint64 spi_i, const NetEndpoint *remote)
+{
+	HalfOpenKey k;
+
+	half_open_key_init(&k, spi_i, remote);
+	return g_hash_table_lookup(engine->half_open, &k);
+}
+
+/* ---- established IKE SAs by (connection, peer ID) ---------------------- */
+
+/* IDs that engine_id_match() compares exactly go in by value; %any (type
+ * 0) and DNs (matched with RDNs reordered) by connection and type only. */
+static void
+peer_key_init(PeerKey *k, EngineConn *conn, const EngineId *id)
+{
+	k->conn = conn;
+	k->type = id->type;
+	k->data = id->type == 0 || id->type == IKE_ID_DER_ASN1_DN ? NULL : id->data;
+}
+
+static guint
+peer_key_hash(gconstpointer p)
+{
+	const PeerKey *k = p;
+
+	return g_direct_hash(k->conn) ^ ((guint) k->type << 24) ^
+	       (k->data != NULL ? g_bytes_hash(k->data) : 0);
+}
+
+static gboolean
+peer_key_equal(gconstpointer a, gconstpointer b)
+{
+	const PeerKey *x = a, *y = b;
+
+	if (x->conn != y->conn || x->type != y->type || (x->data == NULL) != (y->data == NULL))
+		return FALSE;
+	return x->data == NULL || g_bytes_equal(x->data, y->data);
+}
+
+static void
+peer_key_free(gpointer p)
+{
+	PeerKey *k = p;
+
+	if (k->data != NULL)
+		g_bytes_unref(k->data);
+	g_free(k);
+}
+
+void
+engine_peer_index_add(IkeSa *sa)
+{
+	PeerKey k;
+	GPtrArray *list;
+
+	if (sa->peer_key != NULL || sa->conn == NULL || sa->remote_id.data == NULL)
+		return;
+	peer_key_init(&k, sa->conn, &sa->remote_id);
+	list = g_hash_table_lookup(sa->engine->ike_by_peer, &k);
+	if (list == NULL) {
+		PeerKey *owned = g_new(PeerKey, 1);
+
+		*owned = k;
+		if (owned->data != NULL)
+			g_bytes_ref(owned->data);
+		list = g_ptr_array_new();
+		g_hash_table_insert(sa->engine->ike_by_peer, owned, list);
+	}
+	g_ptr_array_add(list, sa);
+	sa->peer_key = g_new(PeerKey, 1);
+	*sa->peer_key = k;
+	if (k.data != NULL)
+		g_bytes_ref(k.data);
+}
+
+void
+engine_peer_index_remove(IkeSa *sa)
+{
+	GPtrArray *list;
+
+	if (sa->peer_key == NULL)
+		return;
+	list = g_hash_table_lookup(sa->engine->ike_by_peer, sa->peer_key);
+	if (list != NULL) {
+		g_ptr_array_remove_fast(list, sa);
+		if (list->len == 0)
+			g_hash_table_remove(sa->engine->ike_by_peer, sa->peer_key);
+	}
+	g_clear_pointer(&sa->peer_key, peer_key_free);
+}
+
+static void
+peer_bucket_collect(IkeSa *sa, const PeerKey *k, GPtrArray *out)
+{
+	GPtrArray *list = g_hash_table_lookup(sa->engine->ike_by_peer, k);
+
+	for (guint i = 0; list != NULL && i < list->len; i++) {
+		IkeSa *old = g_ptr_array_index(list, i);
+
+		if (old != sa && old->state == IKE_SA_STATE_ESTABLISHED &&
+		    engine_id_match(&old->remote_id, &sa->remote_id))
+			g_ptr_array_add(out, old);
+	}
+}
+
+GPtrArray *
+engine_peer_index_find(IkeSa *sa)
+{
+	GPtrArray *out = g_ptr_array_new();
+	EngineId any = {0};
+	PeerKey k;
+
+	if (sa->conn == NULL || sa->remote_id.data == NULL)
+		return out;
+	peer_key_init(&k, sa->conn, &sa->remote_id);
+	peer_bucket_collect(sa, &k, out);
+	/* an old SA whose peer ID is %any matches every ID */
+	if (k.type != 0) {
+		peer_key_init(&k, sa->conn, &any);
+		peer_bucket_collect(sa, &k, out);
+	}
+	return out;
 }
 
 void
@@ -227,6 +448,8 @@ engine_conn_unref(EngineConn *c)
 {
 	if (--c->ref > 0)
 		return;
+	g_clear_pointer(&c->ike_props, g_array_unref);
+	g_clear_pointer(&c->esp_props, g_array_unref);
 	ikebus_connection_free(c->cfg);
 	g_free(c);
 }
@@ -391,6 +614,9 @@ engine_add_connection(Engine *engine, IkebusConnection *conn, gboolean replace, 
 	c = g_new0(EngineConn, 1);
 	c->ref = 1;
 	c->cfg = g_steal_pointer(&owned);
+	c->ike_props = g_steal_pointer(&ike);
+	proposal_filter_caps(esp, &engine->caps);
+	c->esp_props = g_steal_pointer(&esp);
 	c->reqid = ++engine->next_reqid;
 	g_hash_table_insert(engine->connections, c->cfg->name, c);
 	g_info("\"%s\": added IKEv2 connection", c->cfg->name);
@@ -491,7 +717,7 @@ new_responder(Engine *engine, const NetPacket *pkt, const IkeHeader *hdr)
 	sa->local = pkt->local;
 	sa->remote = pkt->remote;
 	sa->natt = pkt->local.port == net_io_get_natt_port(engine->net);
-	g_hash_table_insert(engine->half_open, engine_half_open_key(sa->spi_i, &sa->remote), sa);
+	engine_half_open_add(sa);
 	return sa;
 }
 
@@ -511,9 +737,7 @@ engine_on_ike(const NetPacket *pkt, gpointer user_data)
 	bytes = g_bytes_new(pkt->data, pkt->len);
 	response = (hdr.flags & IKE_FLAG_RESPONSE) != 0;
 	if (hdr.exchange_type == IKE_EXCHANGE_IKE_SA_INIT && !response && hdr.spi_r == 0) {
-		g_autofree char *key = engine_half_open_key(hdr.spi_i, &pkt->remote);
-
-		sa = g_hash_table_lookup(engine->half_open, key);
+		sa = engine_half_open_lookup(engine, hdr.spi_i, &pkt->remote);
 		if (sa == NULL && (hdr.flags & IKE_FLAG_INITIATOR) && hdr.message_id == 0)
 			sa = new_responder(engine, pkt, &hdr);
 	} else {
@@ -596,7 +820,12 @@ engine_new(GMainContext *context, KernelBackend *kernel, const EngineSecrets *se
 	                                            (GDestroyNotify) engine_conn_unref);
 	engine->ike_by_serial = g_hash_table_new(g_direct_hash, g_direct_equal);
 	engine->ike_by_spi = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-	engine->half_open = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	engine->half_open = g_hash_table_new(half_open_hash, half_open_equal);
+	engine->ike_by_peer = g_hash_table_new_full(peer_key_hash, peer_key_equal, peer_key_free,
+	                                            (GDestroyNotify) g_ptr_array_unref);
+	engine->uniqueids = TRUE;
+	engine->policy_users = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+	                                             (GDestroyNotify) g_bytes_unref, NULL);
 	engine->child_by_serial = g_hash_table_new(g_direct_hash, g_direct_equal);
 	engine->graveyard = g_ptr_array_new();
 	engine->observers = g_array_new(FALSE, TRUE, sizeof(EngineObserver));
@@ -654,6 +883,8 @@ engine_free(Engine *engine)
 	g_hash_table_unref(engine->ike_by_serial);
 	g_hash_table_unref(engine->ike_by_spi);
 	g_hash_table_unref(engine->half_open);
+	g_hash_table_unref(engine->ike_by_peer);
+	g_hash_table_unref(engine->policy_users);
 	g_hash_table_unref(engine->child_by_serial);
 	g_array_unref(engine->observers);
 	kernel_caps_clear(&engine->caps);
@@ -671,10 +902,39 @@ engine_set_leave_state(Engine *engine, gboolean leave_state)
 guint
 engine_add_observer(Engine *engine, EngineObserverFunc func, gpointer user_data)
 {
-	EngineObserver o = {++engine->next_observer, func, user_data};
+	EngineObserver o = {++engine->next_observer, func, NULL, user_data};
 
 	g_array_append_val(engine->observers, o);
 	return o.id;
+}
+
+guint
+engine_add_sa_event_observer(Engine *engine, EngineSaEventFunc func, gpointer user_data)
+{
+	EngineObserver o = {++engine->next_observer, NULL, func, user_data};
+
+	g_array_append_val(engine->observers, o);
+	return o.id;
+}
+
+void
+engine_set_log_verbose(Engine *engine, gboolean verbose)
+{
+	engine->log_verbose = verbose;
+}
+
+void
+engine_set_uniqueids(Engine *engine, gboolean uniqueids)
+{
+	engine->uniqueids = uniqueids;
+}
+
+gboolean
+engine_log_wanted(Engine *engine, GLogLevelFlags level)
+{
+	if ((level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) == 0 || engine->log_verbose)
+		return TRUE;
+	return !g_log_writer_default_would_drop(level & G_LOG_LEVEL_MASK, G_LOG_DOMAIN);
 }
 
 void

@@ -209,12 +209,67 @@ void engine_child_sa_info_free(EngineChildSaInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EngineIkeSaInfo, engine_ike_sa_info_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EngineChildSaInfo, engine_child_sa_info_free)
 
-/* Owned snapshot, or NULL if there is no such SA. */
+/* What a snapshot includes beyond the SA's own fields. */
+typedef enum {
+	ENGINE_INFO_NONE = 0,
+	/* Child SA byte/packet counters: one kernel query per direction
+	 * (netlink for xfrm).  Leave it out on per-event paths. */
+	ENGINE_INFO_COUNTERS = 1 << 0,
+} EngineInfoFlags;
+
+/* Owned snapshot, or NULL if there is no such SA.  These format strings
+ * (addresses, IDs, algorithms, selectors; cached on the SA, so cheap but
+ * not free) and, for Child SAs, query the kernel's counters: for listings
+ * and property reads, not for every SA event (use the state getters and
+ * EngineSaEventInfo below for those). */
 EngineIkeSaInfo *engine_get_ike_sa_info(Engine *engine, guint serial);
 EngineChildSaInfo *engine_get_child_sa_info(Engine *engine, guint serial);
-/* Owned arrays of owned infos, ordered by serial. */
+/* The same with a choice of extras; engine_get_child_sa_info() is
+ * ENGINE_INFO_COUNTERS. */
+EngineChildSaInfo *engine_get_child_sa_info_full(Engine *engine, guint serial,
+                                                 EngineInfoFlags flags);
+/* Owned arrays of owned infos, ordered by serial.  engine_list_child_sas()
+ * includes the counters. */
 GPtrArray *engine_list_ike_sas(Engine *engine);
 GPtrArray *engine_list_child_sas(Engine *engine);
+GPtrArray *engine_list_child_sas_full(Engine *engine, EngineInfoFlags flags);
+/* The Child SAs of IKE SA #@ike_serial only (from the IKE SA's own list,
+ * not a scan of every Child SA), ordered by serial; NULL when there is no
+ * such IKE SA. */
+GPtrArray *engine_list_child_sas_of(Engine *engine, guint ike_serial, EngineInfoFlags flags);
+/* Their serials only: owned GArray of guint, ascending; NULL when there is
+ * no such IKE SA.  Nothing is formatted. */
+GArray *engine_list_child_sa_serials(Engine *engine, guint ike_serial);
+
+/* ---- cheap state (no snapshot, nothing allocated) ---------------------- */
+
+typedef enum {
+	ENGINE_IKE_SA_STATE_NEW,         /* "NEW": made, nothing sent or answered yet */
+	ENGINE_IKE_SA_STATE_INIT_I,      /* "IKE_SA_INIT_I": IKE_SA_INIT request sent */
+	ENGINE_IKE_SA_STATE_INIT_R,      /* "IKE_SA_INIT_R": answered, waiting for IKE_AUTH */
+	ENGINE_IKE_SA_STATE_AUTH_I,      /* "IKE_AUTH_I": IKE_AUTH request sent */
+	ENGINE_IKE_SA_STATE_ESTABLISHED, /* "ESTABLISHED" */
+	ENGINE_IKE_SA_STATE_DELETING,    /* "DELETING": Delete sent */
+	ENGINE_IKE_SA_STATE_DEAD,        /* "DEAD": only seen in REMOVED events */
+} EngineIkeSaState;
+#define ENGINE_IKE_SA_N_STATES 7
+
+typedef enum {
+	ENGINE_CHILD_SA_STATE_LARVAL,    /* "LARVAL": SPI allocated, negotiating */
+	ENGINE_CHILD_SA_STATE_INSTALLED, /* "INSTALLED": SAs and policies in the kernel */
+	ENGINE_CHILD_SA_STATE_DELETING,  /* "DELETING": Delete sent */
+	ENGINE_CHILD_SA_STATE_DEAD,      /* "DEAD": only seen in REMOVED events */
+} EngineChildSaState;
+#define ENGINE_CHILD_SA_N_STATES 4
+
+/* The names EngineIkeSaInfo.state / EngineChildSaInfo.state carry; static. */
+const char *engine_ike_sa_state_name(EngineIkeSaState state);
+const char *engine_child_sa_state_name(EngineChildSaState state);
+
+/* O(1): the state of SA #@serial.  FALSE (and *@state untouched) when there
+ * is no such SA; a dead SA is out of the tables at once. */
+gboolean engine_get_ike_sa_state(Engine *engine, guint serial, EngineIkeSaState *state);
+gboolean engine_get_child_sa_state(Engine *engine, guint serial, EngineChildSaState *state);
 
 typedef enum {
 	ENGINE_SA_EVENT_ADDED,
@@ -227,6 +282,42 @@ typedef enum {
 	ENGINE_SA_KIND_CHILD,
 } EngineSaKind;
 
+/* What an SA is, without formatting anything. */
+typedef struct {
+	EngineSaKind kind;
+	guint serial;
+	/* Child SA: its IKE SA (0 once detached); IKE SA: its own serial */
+	guint ike_serial;
+	/* Borrowed: valid until the SA is gone (for events: during the call) */
+	const char *connection;
+	/* EngineIkeSaState or EngineChildSaState, by kind */
+	guint state;
+	/* IKE SA: we were the original initiator (NEW is "init-sent" then,
+	 * else "init-received"); Child SA: we initiated its exchange */
+	gboolean initiator;
+	guint replaced_by; /* serial of the SA that replaced it by a rekey, 0 */
+	guint n_children;  /* IKE SA: its Child SAs; Child SA: 0 */
+} EngineSaBrief;
+
+/* O(1): fills @out for SA #@serial of @kind; FALSE when there is none. */
+gboolean engine_get_sa_brief(Engine *engine, EngineSaKind kind, guint serial, EngineSaBrief *out);
+
+/* Live SAs of one connection by state, kept by the state transition
+ * functions (so deriving a connection's State is O(1)).  The DEAD entries
+ * are always 0. */
+typedef struct {
+	guint ike[ENGINE_IKE_SA_N_STATES];
+	guint child[ENGINE_CHILD_SA_N_STATES];
+	guint n_ike;   /* sum of ike[] */
+	guint n_child; /* sum of child[] */
+} EngineConnSaCounts;
+
+/* FALSE (and @out zeroed) when there is no connection @name. */
+gboolean engine_get_connection_sa_counts(Engine *engine, const char *name,
+                                         EngineConnSaCounts *out);
+
+/* ---- observers ----------------------------------------------------------- */
+
 /* Called on the engine's context when an SA appears, changes state or
  * disappears; ask engine_get_*_info() for details (not for REMOVED). */
 typedef void (*EngineObserverFunc)(EngineSaEvent event, EngineSaKind kind, guint serial,
@@ -234,6 +325,27 @@ typedef void (*EngineObserverFunc)(EngineSaEvent event, EngineSaKind kind, guint
 /* Returns an id for engine_remove_observer(). */
 guint engine_add_observer(Engine *engine, EngineObserverFunc func, gpointer user_data);
 void engine_remove_observer(Engine *engine, guint id);
+
+/* One SA event with what an observer needs to file it, so that nothing has
+ * to be looked up or formatted per event.  Borrowed for the call.
+ *   ADDED:   old_state == new_state == the first state (NEW / LARVAL)
+ *   CHANGED: a state change (old_state != new_state), or another change
+ *            with the same state: a Child SA moved to another IKE SA
+ *            (sa.ike_serial), an IKE SA replaced by a rekey (sa.replaced_by)
+ *   REMOVED: new_state DEAD; old_state is the state it died in.  The SA is
+ *            already out of the tables (the getters return FALSE/NULL).
+ * A Child SA's REMOVED comes before its IKE SA's. */
+typedef struct {
+	EngineSaEvent event;
+	guint old_state; /* EngineIkeSaState or EngineChildSaState, by sa.kind */
+	guint new_state; /* == sa.state */
+	EngineSaBrief sa;
+} EngineSaEventInfo;
+
+typedef void (*EngineSaEventFunc)(const EngineSaEventInfo *info, gpointer user_data);
+/* Like engine_add_observer() (same id space, removed with
+ * engine_remove_observer()), with the event's details. */
+guint engine_add_sa_event_observer(Engine *engine, EngineSaEventFunc func, gpointer user_data);
 
 /* Global counters. */
 typedef struct {
@@ -305,6 +417,19 @@ GPtrArray *engine_list_shunts(Engine *engine);
 void engine_set_updown_timeout(Engine *engine, guint timeout_ms);
 /* updown commands queued or running (tests wait for 0). */
 guint engine_get_updown_pending(Engine *engine);
+
+/* ---- daemon settings ---------------------------------------------------- */
+
+/* TRUE: the process's log writer prints the engine's info and debug lines
+ * (ikebusd with the "engine" debug class on); FALSE (the default): they
+ * are formatted only when g_log_writer_default() would print them
+ * (G_MESSAGES_DEBUG).  Lines that go to an initiate caller are formatted
+ * either way. */
+void engine_set_log_verbose(Engine *engine, gboolean verbose);
+/* uniqueids (default TRUE, as pluto): a peer that authenticates again with
+ * the same ID replaces its older IKE SAs of that connection.  FALSE: only
+ * when it sends INITIAL_CONTACT. */
+void engine_set_uniqueids(Engine *engine, gboolean uniqueids);
 
 /* Name of an EngineStatus ("NO_ANSWER"). */
 const char *engine_status_name(EngineStatus status);

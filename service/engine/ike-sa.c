@@ -13,6 +13,12 @@
 /* ---- states ----------------------------------------------------------- */
 
 const char *
+engine_ike_sa_state_name(EngineIkeSaState state)
+{
+	return ike_sa_state_name(state);
+}
+
+const char *
 ike_sa_state_name(IkeSaState state)
 {
 	switch (state) {
@@ -136,6 +142,15 @@ ike_sa_set_state(IkeSa *sa, IkeSaState state)
 	sa->state = state;
 	sa->engine->counters.ike_sas_by_state[old]--;
 	sa->engine->counters.ike_sas_by_state[state]++;
+	if (sa->conn != NULL) {
+		sa->conn->ike_by_state[old]--;
+		if (state != IKE_SA_STATE_DEAD)
+			sa->conn->ike_by_state[state]++;
+	}
+	if (old == IKE_SA_STATE_ESTABLISHED)
+		engine_peer_index_remove(sa);
+	else if (state == IKE_SA_STATE_ESTABLISHED)
+		engine_peer_index_add(sa);
 	if (state == IKE_SA_STATE_INIT_R)
 		sa->setup_timer = engine_timer_add(sa->engine, half_open_lifetime(sa), half_open_cb, sa);
 	if (state == IKE_SA_STATE_ESTABLISHED) {
@@ -148,7 +163,24 @@ ike_sa_set_state(IkeSa *sa, IkeSaState state)
 	if (state == IKE_SA_STATE_DEAD)
 		lifetime_ike_stop(sa);
 	if (state != IKE_SA_STATE_DEAD)
-		engine_notify(sa->engine, ENGINE_SA_EVENT_CHANGED, ENGINE_SA_KIND_IKE, sa->serial);
+		engine_notify_ike(sa, ENGINE_SA_EVENT_CHANGED, old);
+}
+
+void
+ike_sa_set_conn(IkeSa *sa, EngineConn *c)
+{
+	if (c == sa->conn)
+		return;
+	/* only before IKE_AUTH completes: the peer index keys on it */
+	g_return_if_fail(sa->peer_key == NULL);
+	if (sa->conn != NULL) {
+		if (sa->state != IKE_SA_STATE_DEAD)
+			sa->conn->ike_by_state[sa->state]--;
+		engine_conn_unref(sa->conn);
+	}
+	sa->conn = c != NULL ? engine_conn_ref(c) : NULL;
+	if (c != NULL && sa->state != IKE_SA_STATE_DEAD)
+		c->ike_by_state[sa->state]++;
 }
 
 /* ---- life cycle ------------------------------------------------------- */
@@ -193,7 +225,9 @@ ike_sa_new(Engine *engine, EngineConn *conn, gboolean initiator)
 	g_hash_table_insert(engine->ike_by_spi, key, sa);
 	g_hash_table_insert(engine->ike_by_serial, GUINT_TO_POINTER(sa->serial), sa);
 	engine->counters.ike_sas_by_state[IKE_SA_STATE_NEW]++;
-	engine_notify(engine, ENGINE_SA_EVENT_ADDED, ENGINE_SA_KIND_IKE, sa->serial);
+	if (conn != NULL)
+		conn->ike_by_state[IKE_SA_STATE_NEW]++;
+	engine_notify_ike(sa, ENGINE_SA_EVENT_ADDED, IKE_SA_STATE_NEW);
 	return sa;
 }
 
@@ -240,6 +274,7 @@ ike_sa_free(IkeSa *sa)
 	g_clear_pointer(&sa->request.datagrams, g_ptr_array_unref);
 	g_clear_pointer(&sa->response.datagrams, g_ptr_array_unref);
 	frag_buf_free(sa->frag);
+	sa_text_clear(&sa->text);
 	if (sa->request_cb != NULL)
 		engine_request_unref(sa->request_cb);
 	if (sa->conn != NULL)
@@ -270,7 +305,7 @@ ike_sa_destroy(IkeSa *sa, EngineStatus status)
 {
 	Engine *engine = sa->engine;
 	guint64 spi = ike_sa_local_spi(sa);
-	g_autofree char *hkey = NULL;
+	IkeSaState old;
 
 	if (sa->state == IKE_SA_STATE_DEAD)
 		return;
@@ -284,15 +319,14 @@ ike_sa_destroy(IkeSa *sa, EngineStatus status)
 		child_sa_destroy(g_ptr_array_index(sa->children, sa->children->len - 1));
 	g_hash_table_remove(engine->ike_by_spi, &spi);
 	g_hash_table_remove(engine->ike_by_serial, GUINT_TO_POINTER(sa->serial));
-	hkey = engine_half_open_key(sa->spi_i, &sa->remote);
-	if (g_hash_table_lookup(engine->half_open, hkey) == sa)
-		g_hash_table_remove(engine->half_open, hkey);
+	engine_half_open_remove(sa);
 	if (sa->request_cb != NULL) {
 		engine_request_finish(sa->request_cb, status);
 		g_clear_pointer(&sa->request_cb, engine_request_unref);
 	}
+	old = sa->state;
 	ike_sa_set_state(sa, IKE_SA_STATE_DEAD);
-	engine_notify(engine, ENGINE_SA_EVENT_REMOVED, ENGINE_SA_KIND_IKE, sa->serial);
+	engine_notify_ike(sa, ENGINE_SA_EVENT_REMOVED, old);
 	engine_bury(engine, sa, FALSE);
 }
 
@@ -323,12 +357,17 @@ ike_sa_log(IkeSa *sa, GLogLevelFlags level, EngineStatus code, const char *fmt, 
 	va_list ap;
 	g_autofree char *msg = NULL;
 	g_autofree char *line = NULL;
+	gboolean to_log = engine_log_wanted(sa->engine, level);
 
+	/* nothing prints it and no initiate caller waits for it */
+	if (!to_log && sa->request_cb == NULL)
+		return;
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
 	line = g_strdup_printf("\"%s\" #%u: %s", ike_sa_conn_name(sa), sa->serial, msg);
-	g_log(G_LOG_DOMAIN, level, "%s", line);
+	if (to_log)
+		g_log(G_LOG_DOMAIN, level, "%s", line);
 	if (sa->request_cb != NULL)
 		engine_request_line(sa->request_cb, code, line);
 }

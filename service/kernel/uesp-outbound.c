@@ -38,18 +38,68 @@ send_net(Uesp *u, const guint8 *pkt, gsize len, const KernelAddr *dst, guint16 p
 	return ESP_DROP_NONE;
 }
 
-static UespSa *
-out_sa_for_reqid(Uesp *u, guint32 reqid, guint32 spi)
+static gboolean
+sa_fits(UespSa *usa, guint32 reqid, guint32 spi)
 {
-	/* Newest first: after a rekey the new SA takes the traffic. */
-	for (guint i = u->out_sas->len; i > 0; i--) {
-		UespSa *usa = g_ptr_array_index(u->out_sas, i - 1);
+	return usa->cfg->reqid == reqid && (spi == 0 || usa->cfg->spi == spi) &&
+	       !g_atomic_int_get(&usa->hard_fired);
+}
 
-		if (usa->cfg->reqid == reqid && (spi == 0 || usa->cfg->spi == spi) &&
-		    !g_atomic_int_get(&usa->hard_fired))
-			return usa;
+/* The SA for an ipsec policy: the newest live one with its reqid (after a
+ * rekey the new SA takes the traffic) and, as xfrm's template match, the
+ * template's destination: one (reqid, dst) bucket, not every SA, and the
+ * right peer when many share a reqid (a %any connection).  Without such an
+ * SA, the newest with the reqid anywhere, as before. */
+static UespSa *
+out_sa_for_policy(Uesp *u, const KernelPolicy *p)
+{
+	GPtrArray *b = p->tmpl_dst.family != 0 ? uesp_out_sas_of_peer(u, p->reqid, &p->tmpl_dst)
+	                                       : NULL;
+	UespSa *best = NULL;
+
+	for (guint i = 0; b != NULL && i < b->len; i++) {
+		UespSa *usa = g_ptr_array_index(b, i);
+
+		if (sa_fits(usa, p->reqid, p->spi) && (best == NULL || usa->seq > best->seq))
+			best = usa;
 	}
+	if (best != NULL)
+		return best;
+	for (GList *l = u->out_sas.tail; l != NULL; l = l->prev)
+		if (sa_fits(l->data, p->reqid, p->spi))
+			return l->data;
 	return NULL;
+}
+
+static gboolean
+policy_matches(const UespPolicy *up, const EspInner *in)
+{
+	return esp_inner_match(in, &up->p.src, 1, &up->p.dst, 1);
+}
+
+/* The first OUT policy, by (priority, age), that matches @in: the first
+ * match among those whose destination is @in's address exactly, and among
+ * the others (subnets, ranges), whichever comes first. */
+static UespPolicy *
+out_policy_for(Uesp *u, const EspInner *in)
+{
+	GPtrArray *host = g_hash_table_lookup(u->out_pol_host, &in->dst);
+	UespPolicy *a = NULL, *b = NULL;
+
+	for (guint i = 0; host != NULL && i < host->len && a == NULL; i++)
+		if (policy_matches(g_ptr_array_index(host, i), in))
+			a = g_ptr_array_index(host, i);
+	for (guint i = 0; i < u->out_pol_other->len; i++) {
+		UespPolicy *up = g_ptr_array_index(u->out_pol_other, i);
+
+		if (a != NULL && !uesp_policy_before(up, a))
+			break;
+		if (policy_matches(up, in)) {
+			b = up;
+			break;
+		}
+	}
+	return b != NULL ? b : a;
 }
 
 static void
@@ -79,17 +129,15 @@ raise_acquire(Uesp *u, UespPolicy *up, const EspInner *in)
 static UespSa *
 outbound_lookup(Uesp *u, const EspInner *in, EspDrop *reason)
 {
-	for (guint i = 0; i < u->policies->len; i++) {
-		UespPolicy *up = g_ptr_array_index(u->policies, i);
+	UespPolicy *up = out_policy_for(u, in);
+
+	if (up != NULL) {
 		UespSa *usa;
 
-		if (up->p.dir != KERNEL_DIR_OUT ||
-		    !esp_inner_match(in, &up->p.src, 1, &up->p.dst, 1))
-			continue;
 		__atomic_store_n(&up->use_time, uesp_now_seconds(), __ATOMIC_RELAXED);
 		switch (up->p.action) {
 		case KERNEL_POLICY_IPSEC:
-			usa = out_sa_for_reqid(u, up->p.reqid, up->p.spi);
+			usa = out_sa_for_policy(u, &up->p);
 			if (usa != NULL)
 				return usa;
 			raise_acquire(u, up, in);
@@ -103,8 +151,8 @@ outbound_lookup(Uesp *u, const EspInner *in, EspDrop *reason)
 			return NULL;
 		}
 	}
-	for (guint i = u->out_sas->len; i > 0; i--) {
-		UespSa *usa = g_ptr_array_index(u->out_sas, i - 1);
+	for (GList *l = u->out_sas.tail; l != NULL; l = l->prev) {
+		UespSa *usa = l->data;
 
 		if (!g_atomic_int_get(&usa->hard_fired) &&
 		    esp_inner_match(in, usa->cfg->ts_local, usa->cfg->n_ts_local,

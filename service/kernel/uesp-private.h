@@ -33,9 +33,21 @@ G_BEGIN_DECLS
 /* Outbound (TUN) and inbound (sockets) get a thread each at most. */
 #define UESP_MAX_THREADS 2
 
+/* Index key of an outbound SA: (reqid, destination), as xfrm matches a
+ * policy's template to an SA. */
+typedef struct {
+	guint32 reqid;
+	KernelAddr dst;
+} UespPeerKey;
+
 typedef struct {
 	KernelSa *cfg; /* owned copy: addresses, ports, selectors, lifetimes, keys */
 	EspSa *esp;
+	/* outbound only: place in Uesp.out_sas, order of addition (kept by a
+	 * move), key in Uesp.out_by_peer */
+	GList *out_link;
+	guint64 seq;
+	UespPeerKey peer_key;
 	gint64 add_time; /* wall clock seconds */
 	gint soft_fired; /* atomic */
 	gint hard_fired; /* atomic; set = the SA carries no more traffic */
@@ -48,6 +60,9 @@ typedef struct {
 	KernelPolicy p;
 	gint64 acquire_time; /* atomic: last ACQUIRE raised */
 	gint64 use_time;     /* atomic */
+	guint64 seq;         /* order of addition: ties of priority go to the older */
+	gboolean host_dst;   /* OUT with a one-address destination selector:
+	                      * in Uesp.out_pol_host under that address */
 } UespPolicy;
 
 typedef struct {
@@ -87,8 +102,19 @@ typedef struct {
 	 * held per batch, never across a poll) cannot starve SA changes. */
 	pthread_rwlock_t lock;
 	GHashTable *in_sas;  /* spi -> UespSa (owned) */
-	GPtrArray *out_sas;  /* UespSa (owned), oldest first */
-	GPtrArray *policies; /* UespPolicy (owned), by priority */
+	GQueue out_sas;      /* UespSa (owned), oldest first */
+	GHashTable *out_by_spi;  /* spi -> GPtrArray of UespSa (outbound) */
+	GHashTable *out_by_peer; /* UespPeerKey* (in the SA) -> GPtrArray of UespSa */
+	guint64 out_seq;
+	/* Policies: every one by its identity (KernelPolicy fields that
+	 * policy_index compares), owned; the OUT ones also by destination for
+	 * the per-packet lookup: one-address destinations in out_pol_host
+	 * (KernelAddr* in the policy -> GPtrArray), the rest in out_pol_other;
+	 * both lists by (priority, seq). */
+	GHashTable *policies;    /* UespPolicy* -> itself */
+	GHashTable *out_pol_host;
+	GPtrArray *out_pol_other;
+	guint64 policy_seq;
 	GHashTable *larval;  /* spis handed out by get_spi */
 
 	EspCounters global;
@@ -132,6 +158,14 @@ void uesp_count_drop(Uesp *u, UespSa *usa, EspDrop reason);
 void uesp_post_expire(Uesp *u, UespSa *usa, gboolean hard);
 /* Fires the soft/hard lifetime of @usa once each when reached. */
 void uesp_check_lifetimes(Uesp *u, UespSa *usa, gint64 now);
+
+/* ---- uesp.c: indexes -------------------------------------------------- */
+
+guint uesp_addr_hash(const KernelAddr *a);
+/* Under the read lock: the outbound SAs with this (reqid, dst), or NULL. */
+GPtrArray *uesp_out_sas_of_peer(Uesp *u, guint32 reqid, const KernelAddr *dst);
+/* TRUE when @a comes before @b in the policy order (priority, then age). */
+gboolean uesp_policy_before(const UespPolicy *a, const UespPolicy *b);
 
 /* ---- uesp-outbound.c -------------------------------------------------- */
 

@@ -95,8 +95,8 @@ kernel_uesp_tick(KernelBackend *kb, gint64 now)
 	g_hash_table_iter_init(&it, u->in_sas);
 	while (g_hash_table_iter_next(&it, NULL, &value))
 		uesp_check_lifetimes(u, value, now);
-	for (guint i = 0; i < u->out_sas->len; i++)
-		uesp_check_lifetimes(u, g_ptr_array_index(u->out_sas, i), now);
+	for (GList *l = u->out_sas.head; l != NULL; l = l->next)
+		uesp_check_lifetimes(u, l->data, now);
 	uesp_unlock(u);
 }
 
@@ -233,25 +233,125 @@ uesp_sa_new(const KernelSa *sa, GError **error)
 	return usa;
 }
 
-/* Under the write lock: the SA with @spi/@dst in either direction. */
+/* ---- indexes ---------------------------------------------------------- */
+
+guint
+uesp_addr_hash(const KernelAddr *a)
+{
+	gsize n = kernel_addr_len(a);
+	guint h = a->family;
+
+	for (gsize i = 0; i < n; i++)
+		h = h * 31 + a->bytes[i];
+	return h;
+}
+
+static guint
+peer_key_hash(gconstpointer p)
+{
+	const UespPeerKey *k = p;
+
+	return uesp_addr_hash(&k->dst) ^ (k->reqid * 2654435761u);
+}
+
+static gboolean
+peer_key_equal(gconstpointer a, gconstpointer b)
+{
+	const UespPeerKey *x = a, *y = b;
+
+	return x->reqid == y->reqid && kernel_addr_equal(&x->dst, &y->dst);
+}
+
+static void
+bucket_add(GHashTable *t, gpointer key, gpointer v)
+{
+	GPtrArray *b = g_hash_table_lookup(t, key);
+
+	if (b == NULL) {
+		b = g_ptr_array_new();
+		g_hash_table_insert(t, key, b);
+	}
+	g_ptr_array_add(b, v);
+}
+
+/* The bucket's key may live in @v (peer keys do): the bucket then goes,
+ * or takes the key of a remaining member. */
+static void
+bucket_remove(GHashTable *t, gconstpointer key, gpointer v, gpointer (*key_of)(gpointer))
+{
+	GPtrArray *b = g_hash_table_lookup(t, key);
+
+	if (b == NULL || !g_ptr_array_remove(b, v))
+		return;
+	g_hash_table_steal(t, key);
+	if (b->len == 0)
+		g_ptr_array_unref(b);
+	else
+		g_hash_table_insert(t, key_of != NULL ? key_of(g_ptr_array_index(b, 0)) : (gpointer) key,
+		                    b);
+}
+
+static gpointer
+usa_peer_key(gpointer usa)
+{
+	return &((UespSa *) usa)->peer_key;
+}
+
+GPtrArray *
+uesp_out_sas_of_peer(Uesp *u, guint32 reqid, const KernelAddr *dst)
+{
+	UespPeerKey k = {.reqid = reqid, .dst = *dst};
+
+	return g_hash_table_lookup(u->out_by_peer, &k);
+}
+
+/* Under the write lock: puts outbound @usa in the list (before @before,
+ * else last) and the indexes. */
+static void
+out_insert_locked(Uesp *u, UespSa *usa, GList *before)
+{
+	if (before != NULL) {
+		g_queue_insert_before(&u->out_sas, before, usa);
+		usa->out_link = before->prev;
+	} else {
+		g_queue_push_tail(&u->out_sas, usa);
+		usa->out_link = u->out_sas.tail;
+	}
+	usa->peer_key.reqid = usa->cfg->reqid;
+	usa->peer_key.dst = usa->cfg->dst;
+	bucket_add(u->out_by_spi, GUINT_TO_POINTER(usa->cfg->spi), usa);
+	bucket_add(u->out_by_peer, &usa->peer_key, usa);
+}
+
+static void
+out_remove_locked(Uesp *u, UespSa *usa)
+{
+	g_queue_delete_link(&u->out_sas, usa->out_link);
+	usa->out_link = NULL;
+	bucket_remove(u->out_by_spi, GUINT_TO_POINTER(usa->cfg->spi), usa, NULL);
+	bucket_remove(u->out_by_peer, &usa->peer_key, usa, usa_peer_key);
+}
+
+/* Under the lock: the SA with @spi/@dst in either direction (outbound:
+ * the oldest such, as the list walk found it). */
 static UespSa *
-find_sa(Uesp *u, guint32 spi, const KernelAddr *dst, guint *out_index)
+find_sa(Uesp *u, guint32 spi, const KernelAddr *dst)
 {
 	UespSa *usa = g_hash_table_lookup(u->in_sas, GUINT_TO_POINTER(spi));
+	GPtrArray *b;
+	UespSa *best = NULL;
 
 	if (usa != NULL &&
 	    (dst == NULL || dst->family == 0 || kernel_addr_equal(dst, &usa->cfg->dst)))
 		return usa;
-	for (guint i = 0; i < u->out_sas->len; i++) {
-		usa = g_ptr_array_index(u->out_sas, i);
-		if (usa->cfg->spi == spi &&
-		    (dst == NULL || dst->family == 0 || kernel_addr_equal(dst, &usa->cfg->dst))) {
-			if (out_index != NULL)
-				*out_index = i;
-			return usa;
-		}
+	b = g_hash_table_lookup(u->out_by_spi, GUINT_TO_POINTER(spi));
+	for (guint i = 0; b != NULL && i < b->len; i++) {
+		usa = g_ptr_array_index(b, i);
+		if ((dst == NULL || dst->family == 0 || kernel_addr_equal(dst, &usa->cfg->dst)) &&
+		    (best == NULL || usa->seq < best->seq))
+			best = usa;
 	}
-	return NULL;
+	return best;
 }
 
 static gboolean
@@ -265,7 +365,7 @@ uesp_add_sa(KernelBackend *kb, const KernelSa *sa, GError **error)
 	if (usa == NULL)
 		return FALSE;
 	uesp_wrlock(u);
-	if (find_sa(u, sa->spi, &sa->dst, NULL) != NULL ||
+	if (find_sa(u, sa->spi, &sa->dst) != NULL ||
 	    (sa->dir == KERNEL_DIR_IN &&
 	     g_hash_table_contains(u->in_sas, GUINT_TO_POINTER(sa->spi)))) {
 		uesp_unlock(u);
@@ -278,7 +378,8 @@ uesp_add_sa(KernelBackend *kb, const KernelSa *sa, GError **error)
 		g_hash_table_remove(u->larval, GUINT_TO_POINTER(sa->spi));
 		g_hash_table_insert(u->in_sas, GUINT_TO_POINTER(sa->spi), usa);
 	} else {
-		g_ptr_array_add(u->out_sas, usa);
+		usa->seq = ++u->out_seq;
+		out_insert_locked(u, usa, NULL);
 	}
 	uesp_unlock(u);
 	uesp_sa_routes(u, sa, TRUE);
@@ -290,12 +391,12 @@ uesp_add_sa(KernelBackend *kb, const KernelSa *sa, GError **error)
 }
 
 static void
-remove_sa_locked(Uesp *u, UespSa *usa, guint out_index)
+remove_sa_locked(Uesp *u, UespSa *usa)
 {
 	if (usa->cfg->dir == KERNEL_DIR_IN)
 		g_hash_table_steal(u->in_sas, GUINT_TO_POINTER(usa->cfg->spi));
 	else
-		g_ptr_array_steal_index(u->out_sas, out_index);
+		out_remove_locked(u, usa);
 }
 
 static gboolean
@@ -312,10 +413,9 @@ uesp_update_sa(KernelBackend *kb, const KernelSa *sa, GError **error)
 {
 	Uesp *u = uesp_from(kb);
 	UespSa *old, *usa;
-	guint idx = 0;
 
 	uesp_wrlock(u);
-	old = find_sa(u, sa->spi, NULL, &idx);
+	old = find_sa(u, sa->spi, NULL);
 	if (old == NULL && g_hash_table_contains(u->larval, GUINT_TO_POINTER(sa->spi))) {
 		uesp_unlock(u);
 		return uesp_add_sa(kb, sa, error);
@@ -335,6 +435,7 @@ uesp_update_sa(KernelBackend *kb, const KernelSa *sa, GError **error)
 		}
 		usa = g_new0(UespSa, 1);
 		*usa = *old;
+		usa->out_link = NULL;
 		g_mutex_init(&usa->mapping_lock);
 		usa->cfg = kernel_sa_dup(sa);
 		usa->peer_addr = sa->src;
@@ -347,11 +448,15 @@ uesp_update_sa(KernelBackend *kb, const KernelSa *sa, GError **error)
 			return FALSE;
 		}
 	}
-	remove_sa_locked(u, old, idx);
-	if (sa->dir == KERNEL_DIR_IN)
+	if (sa->dir == KERNEL_DIR_IN) {
+		remove_sa_locked(u, old);
 		g_hash_table_insert(u->in_sas, GUINT_TO_POINTER(sa->spi), usa);
-	else
-		g_ptr_array_insert(u->out_sas, (gint) idx, usa);
+	} else {
+		/* same place in the list, same age */
+		usa->seq = old->seq;
+		out_insert_locked(u, usa, old->out_link);
+		remove_sa_locked(u, old);
+	}
 	uesp_unlock(u);
 	uesp_sa_routes(u, old->cfg, FALSE);
 	uesp_sa_routes(u, sa, TRUE);
@@ -364,12 +469,11 @@ uesp_del_sa(KernelBackend *kb, const KernelSaId *id, GError **error)
 {
 	Uesp *u = uesp_from(kb);
 	UespSa *usa;
-	guint idx = 0;
 
 	uesp_wrlock(u);
-	usa = find_sa(u, id->spi, &id->dst, &idx);
+	usa = find_sa(u, id->spi, &id->dst);
 	if (usa != NULL)
-		remove_sa_locked(u, usa, idx);
+		remove_sa_locked(u, usa);
 	else
 		g_hash_table_remove(u->larval, GUINT_TO_POINTER(id->spi));
 	uesp_unlock(u);
@@ -401,7 +505,7 @@ uesp_query_sa(KernelBackend *kb, const KernelSaId *id, KernelSaStats *stats, GEr
 	EspCounters c;
 
 	uesp_rdlock(u);
-	usa = find_sa(u, id->spi, &id->dst, NULL);
+	usa = find_sa(u, id->spi, &id->dst);
 	if (usa != NULL) {
 		esp_counters_read(&usa->esp->counters, &c);
 		stats->bytes = c.bytes;
@@ -430,7 +534,7 @@ kernel_uesp_get_counters(KernelBackend *kb, guint32 spi, EspCounters *out)
 		return TRUE;
 	}
 	uesp_rdlock(u);
-	usa = find_sa(u, spi, NULL, NULL);
+	usa = find_sa(u, spi, NULL);
 	if (usa != NULL)
 		esp_counters_read(&usa->esp->counters, out);
 	uesp_unlock(u);
@@ -455,18 +559,95 @@ ts_equal(const KernelTs *a, const KernelTs *b)
 	       a->proto == b->proto && a->from_port == b->from_port && a->to_port == b->to_port;
 }
 
-static gint
-policy_index(Uesp *u, const KernelPolicy *p)
+/* The identity of a policy: what policy_equal() compares. */
+static guint
+ts_hash(const KernelTs *t)
 {
-	for (guint i = 0; i < u->policies->len; i++) {
-		const KernelPolicy *q = &((UespPolicy *) g_ptr_array_index(u->policies, i))->p;
+	return uesp_addr_hash(&t->from) * 7 + uesp_addr_hash(&t->to) * 13 + t->proto +
+	       ((guint) t->from_port << 8) + ((guint) t->to_port << 16);
+}
 
-		if (q->dir == p->dir && ts_equal(&q->src, &p->src) && ts_equal(&q->dst, &p->dst) &&
-		    q->mark.value == p->mark.value && q->mark.mask == p->mark.mask &&
-		    q->if_id == p->if_id)
-			return (gint) i;
+static guint
+policy_hash(gconstpointer a)
+{
+	const KernelPolicy *p = &((const UespPolicy *) a)->p;
+
+	return ts_hash(&p->src) * 31 + ts_hash(&p->dst) + p->dir + p->mark.value + p->mark.mask +
+	       p->if_id;
+}
+
+static gboolean
+policy_equal(gconstpointer a, gconstpointer b)
+{
+	const KernelPolicy *q = &((const UespPolicy *) a)->p, *p = &((const UespPolicy *) b)->p;
+
+	return q->dir == p->dir && ts_equal(&q->src, &p->src) && ts_equal(&q->dst, &p->dst) &&
+	       q->mark.value == p->mark.value && q->mark.mask == p->mark.mask &&
+	       q->if_id == p->if_id;
+}
+
+static UespPolicy *
+policy_find(Uesp *u, const KernelPolicy *p)
+{
+	UespPolicy key = {.p = *p};
+
+	return g_hash_table_lookup(u->policies, &key);
+}
+
+gboolean
+uesp_policy_before(const UespPolicy *a, const UespPolicy *b)
+{
+	return a->p.priority < b->p.priority || (a->p.priority == b->p.priority && a->seq < b->seq);
+}
+
+/* Into a list ordered by (priority, seq); new policies have the highest
+ * seq, so this is the old "after every policy of the same priority". */
+static void
+ordered_insert(GPtrArray *list, UespPolicy *up)
+{
+	guint pos = list->len;
+
+	while (pos > 0 && uesp_policy_before(up, g_ptr_array_index(list, pos - 1)))
+		pos--;
+	g_ptr_array_insert(list, (gint) pos, up);
+}
+
+static gboolean
+is_host_ts(const KernelTs *t)
+{
+	return t->from.family != 0 && kernel_addr_equal(&t->from, &t->to);
+}
+
+static gpointer
+policy_dst_key(gpointer up)
+{
+	return &((UespPolicy *) up)->p.dst.from;
+}
+
+static void
+out_policy_index(Uesp *u, UespPolicy *up, gboolean add)
+{
+	GPtrArray *list;
+
+	if (up->p.dir != KERNEL_DIR_OUT)
+		return;
+	if (!up->host_dst) {
+		if (add)
+			ordered_insert(u->out_pol_other, up);
+		else
+			g_ptr_array_remove(u->out_pol_other, up);
+		return;
 	}
-	return -1;
+	list = g_hash_table_lookup(u->out_pol_host, &up->p.dst.from);
+	if (add) {
+		if (list == NULL) {
+			list = g_ptr_array_new();
+			g_hash_table_insert(u->out_pol_host, &up->p.dst.from, list);
+		}
+		ordered_insert(list, up);
+		return;
+	}
+	bucket_remove(u->out_pol_host, &up->p.dst.from, up, policy_dst_key);
 }
 
 static gboolean
@@ -474,20 +655,14 @@ uesp_add_policy(KernelBackend *kb, const KernelPolicy *policy, GError **error)
 {
 	Uesp *u = uesp_from(kb);
 	UespPolicy *up;
-	guint pos;
 
 	if (policy->action == KERNEL_POLICY_IPSEC && policy->proto != KERNEL_PROTO_ESP) {
 		g_set_error(error, KERNEL_ERROR, KERNEL_ERROR_NOT_SUPPORTED,
 		            "proto: userspace backend supports ESP only");
 		return FALSE;
 	}
-	if (policy->action == KERNEL_POLICY_IPSEC && policy->ipcomp != KERNEL_IPCOMP_NONE) {
-		g_set_error(error, KERNEL_ERROR, KERNEL_ERROR_NOT_SUPPORTED,
-		            "ipcomp: userspace backend has no IPCOMP (probe: caps.ipcomp)");
-		return FALSE;
-	}
 	uesp_wrlock(u);
-	if (policy_index(u, policy) >= 0) {
+	if (policy_find(u, policy) != NULL) {
 		uesp_unlock(u);
 		g_set_error_literal(error, KERNEL_ERROR, KERNEL_ERROR_EXISTS,
 		                    "policy already installed");
@@ -495,11 +670,10 @@ uesp_add_policy(KernelBackend *kb, const KernelPolicy *policy, GError **error)
 	}
 	up = g_new0(UespPolicy, 1);
 	up->p = *policy;
-	for (pos = 0; pos < u->policies->len; pos++)
-		if (((UespPolicy *) g_ptr_array_index(u->policies, pos))->p.priority >
-		    policy->priority)
-			break;
-	g_ptr_array_insert(u->policies, (gint) pos, up);
+	up->seq = ++u->policy_seq;
+	up->host_dst = is_host_ts(&policy->dst);
+	g_hash_table_add(u->policies, up);
+	out_policy_index(u, up, TRUE);
 	uesp_unlock(u);
 	uesp_policy_routes(u, policy, TRUE);
 	return TRUE;
@@ -510,12 +684,13 @@ uesp_del_policy(KernelBackend *kb, const KernelPolicy *policy, GError **error)
 {
 	Uesp *u = uesp_from(kb);
 	UespPolicy *up = NULL;
-	gint i;
 
 	uesp_wrlock(u);
-	i = policy_index(u, policy);
-	if (i >= 0)
-		up = g_ptr_array_steal_index(u->policies, (guint) i);
+	up = policy_find(u, policy);
+	if (up != NULL) {
+		out_policy_index(u, up, FALSE);
+		g_hash_table_steal(u->policies, up);
+	}
 	uesp_unlock(u);
 	if (up == NULL) {
 		g_set_error_literal(error, KERNEL_ERROR, KERNEL_ERROR_NOT_FOUND, "no such policy");
@@ -530,16 +705,14 @@ static gboolean
 uesp_query_policy(KernelBackend *kb, const KernelPolicy *policy, gint64 *use_time, GError **error)
 {
 	Uesp *u = uesp_from(kb);
-	gint i;
+	UespPolicy *up;
 
 	uesp_rdlock(u);
-	i = policy_index(u, policy);
-	if (i >= 0)
-		*use_time = __atomic_load_n(
-		        &((UespPolicy *) g_ptr_array_index(u->policies, (guint) i))->use_time,
-		        __ATOMIC_RELAXED);
+	up = policy_find(u, policy);
+	if (up != NULL)
+		*use_time = __atomic_load_n(&up->use_time, __ATOMIC_RELAXED);
 	uesp_unlock(u);
-	if (i < 0) {
+	if (up == NULL) {
 		g_set_error_literal(error, KERNEL_ERROR, KERNEL_ERROR_NOT_FOUND, "no such policy");
 		return FALSE;
 	}
@@ -553,8 +726,12 @@ uesp_flush_own(KernelBackend *kb, GError **error)
 
 	uesp_wrlock(u);
 	g_hash_table_remove_all(u->in_sas);
-	g_ptr_array_set_size(u->out_sas, 0);
-	g_ptr_array_set_size(u->policies, 0);
+	g_hash_table_remove_all(u->out_by_spi);
+	g_hash_table_remove_all(u->out_by_peer);
+	g_queue_clear_full(&u->out_sas, uesp_sa_free);
+	g_hash_table_remove_all(u->out_pol_host);
+	g_ptr_array_set_size(u->out_pol_other, 0);
+	g_hash_table_remove_all(u->policies);
 	g_hash_table_remove_all(u->larval);
 	uesp_unlock(u);
 	uesp_routes_flush(u);
@@ -589,8 +766,11 @@ uesp_free(KernelBackend *kb)
 	}
 	g_hash_table_unref(u->in_sas);
 	g_hash_table_unref(u->larval);
-	g_ptr_array_unref(u->out_sas);
-	g_ptr_array_unref(u->policies);
+	g_hash_table_unref(u->out_by_spi);
+	g_hash_table_unref(u->out_by_peer);
+	g_hash_table_unref(u->out_pol_host);
+	g_ptr_array_unref(u->out_pol_other);
+	g_hash_table_unref(u->policies);
 	g_ptr_array_unref(u->routes);
 	pthread_rwlock_destroy(&u->lock);
 	g_free(u);
@@ -628,8 +808,16 @@ uesp_alloc(void)
 	pthread_rwlockattr_destroy(&attr);
 	u->in_sas = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, uesp_sa_free);
 	u->larval = g_hash_table_new(g_direct_hash, g_direct_equal);
-	u->out_sas = g_ptr_array_new_with_free_func(uesp_sa_free);
-	u->policies = g_ptr_array_new_with_free_func(g_free);
+	g_queue_init(&u->out_sas);
+	u->out_by_spi = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+	                                      (GDestroyNotify) g_ptr_array_unref);
+	u->out_by_peer = g_hash_table_new_full(peer_key_hash, peer_key_equal, NULL,
+	                                       (GDestroyNotify) g_ptr_array_unref);
+	u->policies = g_hash_table_new_full(policy_hash, policy_equal, g_free, NULL);
+	u->out_pol_host = g_hash_table_new_full((GHashFunc) uesp_addr_hash,
+	                                        (GEqualFunc) kernel_addr_equal, NULL,
+	                                        (GDestroyNotify) g_ptr_array_unref);
+	u->out_pol_other = g_ptr_array_new();
 	u->routes = g_ptr_array_new_with_free_func(g_free);
 	return u;
 }

@@ -176,13 +176,17 @@ add_child_payloads(ChildSa *c, const PropChoice *choice, const GArray *tsi, cons
 static void
 log_child_up(IkeSa *sa, ChildSa *c)
 {
-	g_autofree char *desc = child_sa_describe(c);
-	g_autofree char *line = g_strdup_printf("\"%s\" #%u: %s established Child SA using #%u; %s",
-	                                        ike_sa_conn_name(sa), c->serial,
-	                                        sa->initiator ? "initiator" : "responder",
-	                                        sa->serial, desc);
+	g_autofree char *desc = NULL;
+	g_autofree char *line = NULL;
 
-	g_info("%s", line);
+	if (sa->request_cb == NULL && !engine_log_wanted(sa->engine, G_LOG_LEVEL_INFO))
+		return;
+	desc = child_sa_describe(c);
+	line = g_strdup_printf("\"%s\" #%u: %s established Child SA using #%u; %s",
+	                       ike_sa_conn_name(sa), c->serial,
+	                       sa->initiator ? "initiator" : "responder", sa->serial, desc);
+	if (engine_log_wanted(sa->engine, G_LOG_LEVEL_INFO))
+		g_info("%s", line);
 	if (sa->request_cb != NULL)
 		engine_request_line(sa->request_cb, ENGINE_STATUS_OK, line);
 }
@@ -190,9 +194,13 @@ log_child_up(IkeSa *sa, ChildSa *c)
 static void
 log_ike_up(IkeSa *sa, AuthTask *at)
 {
-	g_autofree char *peer = engine_id_to_text(&sa->remote_id);
-	g_autofree char *alg = proposal_choice_to_string(&sa->ike);
+	g_autofree char *peer = NULL;
+	g_autofree char *alg = NULL;
 
+	if (sa->request_cb == NULL && !engine_log_wanted(sa->engine, G_LOG_LEVEL_INFO))
+		return;
+	peer = engine_id_to_text(&sa->remote_id);
+	alg = proposal_choice_to_string(&sa->ike);
 	ike_sa_log(sa, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK,
 	           "%s established IKE SA; authenticated peer using %s and %s '%s' {%s}",
 	           sa->initiator ? "initiator" : "responder",
@@ -506,10 +514,7 @@ responder_pick_conn(IkeSa *sa, IkeMessage *msg)
 	engine_id_clear(&hint);
 	if (c == NULL)
 		return FALSE;
-	if (c != sa->conn) {
-		engine_conn_unref(sa->conn);
-		sa->conn = engine_conn_ref(c);
-	}
+	ike_sa_set_conn(sa, c);
 	sa->local_is_left = left;
 	engine_id_clear(&sa->local_id);
 	if (!engine_id_from_text(engine_end_id_text(engine_conn_local_end(c, left)), &sa->local_id,
@@ -568,17 +573,21 @@ responder_child(AuthTask *at, IkeSa *sa, IkeMessage *msg)
 /* uniqueids (pluto's default) and INITIAL_CONTACT (§3.10.1): a peer that
  * authenticates again with the same ID replaces its older IKE SAs of this
  * connection, whose kernel state goes at once so that the new Child SA can
- * take the selectors. */
+ * take the selectors.  The candidates come from the engine's index of
+ * established IKE SAs by (connection, peer ID), not from a walk of all. */
 static void
 replace_duplicates(IkeSa *sa, gboolean initial_contact)
 {
-	g_autoptr(GList) all = g_hash_table_get_values(sa->engine->ike_by_serial);
+	g_autoptr(GPtrArray) same = NULL;
 
-	for (GList *l = all; l != NULL; l = l->next) {
-		IkeSa *old = l->data;
+	if (!initial_contact && !sa->engine->uniqueids)
+		return;
+	same = engine_peer_index_find(sa);
+	for (guint i = 0; i < same->len; i++) {
+		IkeSa *old = g_ptr_array_index(same, i);
 
-		if (old == sa || old->conn != sa->conn || old->state != IKE_SA_STATE_ESTABLISHED ||
-		    !engine_id_match(&old->remote_id, &sa->remote_id))
+		/* an earlier one's destruction may have taken it along */
+		if (old->state != IKE_SA_STATE_ESTABLISHED)
 			continue;
 		ike_sa_log(sa, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK,
 		           "%s: replacing IKE SA #%u of the same peer",
@@ -633,7 +642,6 @@ static TaskResult
 process_request(Task *t, IkeSa *sa, IkeMessage *msg)
 {
 	AuthTask *at = auth_from(t);
-	g_autofree char *key = NULL;
 	ChildSa *c;
 	TaskResult r;
 	char buf[IKE_NAME_BUF_LEN];
@@ -655,8 +663,7 @@ process_request(Task *t, IkeSa *sa, IkeMessage *msg)
 		return refuse_auth(t);
 	replace_duplicates(sa, ike_message_get_notify(msg, IKE_NOTIFY_INITIAL_CONTACT) != NULL);
 	ike_sa_set_state(sa, IKE_SA_STATE_ESTABLISHED);
-	key = engine_half_open_key(sa->spi_i, &sa->remote);
-	g_hash_table_remove(sa->engine->half_open, key);
+	engine_half_open_remove(sa);
 	log_ike_up(sa, at);
 	at->child_error = responder_child(at, sa, msg);
 	c = task_child(at, sa);

@@ -141,8 +141,7 @@ new_sa_from(IkeSa *old, gboolean initiator)
 	nsa->nat_remote = old->nat_remote;
 	nsa->force_encap = old->force_encap;
 	nsa->peer_frag = old->peer_frag;
-	nsa->ike_props = old->ike_props != NULL ? g_array_ref(old->ike_props)
-	                                        : proposal_parse(old->conn->cfg->ike, IKE_PROTO_IKE, NULL);
+	nsa->ike_props = g_array_ref(old->ike_props != NULL ? old->ike_props : old->conn->ike_props);
 	nsa->local_id.type = old->local_id.type;
 	nsa->local_id.data = old->local_id.data != NULL ? g_bytes_ref(old->local_id.data) : NULL;
 	nsa->remote_id.type = old->remote_id.type;
@@ -160,7 +159,7 @@ move_children(IkeSa *to, IkeSa *old)
 
 		c->ike = to;
 		g_ptr_array_add(to->children, c);
-		engine_notify(to->engine, ENGINE_SA_EVENT_CHANGED, ENGINE_SA_KIND_CHILD, c->serial);
+		engine_notify_child(c, ENGINE_SA_EVENT_CHANGED, c->state);
 	}
 }
 
@@ -185,8 +184,8 @@ ike_sa_adopt(IkeSa *to, IkeSa *old)
 	old->replaced_by = to->serial;
 	old->rekey_started = FALSE;
 	engine_timer_remove(old->engine, &old->liveness_timer);
-	engine_notify(old->engine, ENGINE_SA_EVENT_CHANGED, ENGINE_SA_KIND_IKE, old->serial);
-	engine_notify(to->engine, ENGINE_SA_EVENT_CHANGED, ENGINE_SA_KIND_IKE, to->serial);
+	engine_notify_ike(old, ENGINE_SA_EVENT_CHANGED, old->state);
+	engine_notify_ike(to, ENGINE_SA_EVENT_CHANGED, to->state);
 }
 
 void

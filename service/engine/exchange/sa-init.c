@@ -363,7 +363,6 @@ static TaskResult
 process_request(Task *t, IkeSa *sa, IkeMessage *msg)
 {
 	SaInitTask *st = sa_init_from(t);
-	g_autoptr(GError) error = NULL;
 	IkePayload *sa_pl = ike_message_get_payload(msg, IKE_PAYLOAD_SA);
 	IkePayload *ke = ike_message_get_payload(msg, IKE_PAYLOAD_KE);
 	IkePayload *nonce = ike_message_get_payload(msg, IKE_PAYLOAD_NONCE);
@@ -376,9 +375,10 @@ process_request(Task *t, IkeSa *sa, IkeMessage *msg)
 		              "SA, KE or Nonce missing");
 	ike_sa_log(sa, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK, "processing IKE_SA_INIT request from %s",
 	           net_endpoint_to_string(&sa->remote, buf, sizeof(buf)));
-	sa->ike_props = proposal_parse(sa->conn->cfg->ike, IKE_PROTO_IKE, &error);
-	if (sa->ike_props == NULL ||
-	    !proposal_select(sa->ike_props, sa_pl, ke->u.ke.group, &sa->ike, NULL))
+	/* parsed once per connection (engine_add_connection()) */
+	if (sa->ike_props == NULL)
+		sa->ike_props = g_array_ref(sa->conn->ike_props);
+	if (!proposal_select(sa->ike_props, sa_pl, ke->u.ke.group, &sa->ike, NULL))
 		return refuse(st, sa, IKE_NOTIFY_NO_PROPOSAL_CHOSEN, ENGINE_STATUS_NO_PROPOSAL,
 		              "no acceptable proposal");
 	if (crypto_ke_group_lookup(sa->ike.ke) == NULL)

@@ -745,6 +745,164 @@ test_rekey_on_soft_expire(void)
 	test_wire_free(w);
 }
 
+/* Mirror of the SA states as the event observer reports them. */
+typedef struct {
+	Engine *engine;
+	gint ike[ENGINE_IKE_SA_N_STATES];
+	gint child[ENGINE_CHILD_SA_N_STATES];
+	guint events;
+} Mirror;
+
+static void
+mirror_cb(const EngineSaEventInfo *ev, gpointer user_data)
+{
+	Mirror *m = user_data;
+	gint *by = ev->sa.kind == ENGINE_SA_KIND_IKE ? m->ike : m->child;
+	EngineSaBrief now;
+	gboolean present = engine_get_sa_brief(m->engine, ev->sa.kind, ev->sa.serial, &now);
+
+	m->events++;
+	g_assert_cmpstr(ev->sa.connection, ==, "c");
+	g_assert_cmpuint(ev->new_state, ==, ev->sa.state);
+	if (ev->sa.kind == ENGINE_SA_KIND_IKE)
+		g_assert_cmpuint(ev->sa.ike_serial, ==, ev->sa.serial);
+	switch (ev->event) {
+	case ENGINE_SA_EVENT_ADDED:
+		g_assert_true(present);
+		g_assert_cmpuint(ev->old_state, ==, ev->new_state);
+		by[ev->new_state]++;
+		break;
+	case ENGINE_SA_EVENT_CHANGED:
+		g_assert_true(present);
+		g_assert_cmpuint(now.state, ==, ev->new_state);
+		by[ev->old_state]--;
+		by[ev->new_state]++;
+		break;
+	case ENGINE_SA_EVENT_REMOVED:
+		g_assert_false(present);
+		g_assert_cmpuint(ev->new_state, ==, ev->sa.kind == ENGINE_SA_KIND_IKE
+		                                         ? ENGINE_IKE_SA_STATE_DEAD
+		                                         : ENGINE_CHILD_SA_STATE_DEAD);
+		by[ev->old_state]--;
+		break;
+	}
+}
+
+static void
+assert_mirror(Mirror *m, const char *conn)
+{
+	EngineConnSaCounts n;
+
+	g_assert_true(engine_get_connection_sa_counts(m->engine, conn, &n));
+	for (guint i = 0; i < ENGINE_IKE_SA_N_STATES; i++)
+		g_assert_cmpint(m->ike[i], ==, (gint) n.ike[i]);
+	for (guint i = 0; i < ENGINE_CHILD_SA_N_STATES; i++)
+		g_assert_cmpint(m->child[i], ==, (gint) n.child[i]);
+}
+
+/* The cheap state API bus/ uses per event: the event details, O(1) state
+ * and per-connection counts, the Child SAs of one IKE SA. */
+static void
+test_state_api(void)
+{
+	TestWire *w = test_wire_new();
+	TestResult r;
+	Mirror m = {.engine = w->b.engine};
+	guint id = engine_add_sa_event_observer(w->b.engine, mirror_cb, &m);
+	g_autoptr(GPtrArray) ikes = NULL;
+	g_autoptr(GPtrArray) kids = NULL;
+	g_autoptr(GArray) serials = NULL;
+	g_autoptr(EngineIkeSaInfo) i1 = NULL;
+	g_autoptr(EngineIkeSaInfo) i2 = NULL;
+	EngineConnSaCounts n;
+	EngineIkeSaState is;
+	EngineChildSaState cs;
+	EngineSaBrief brief;
+	const EngineIkeSaInfo *ike;
+	const EngineChildSaInfo *child;
+
+	setup_pair(w, NULL, NULL);
+	g_assert_true(engine_get_connection_sa_counts(w->b.engine, "c", &n));
+	g_assert_cmpuint(n.n_ike + n.n_child, ==, 0);
+	g_assert_false(engine_get_connection_sa_counts(w->b.engine, "none", &n));
+	test_initiate(&w->a, "c", &r, 5000);
+	assert_tunnel_up(w);
+	g_assert_cmpuint(m.events, >=, 5);
+	assert_mirror(&m, "c");
+	g_assert_true(engine_get_connection_sa_counts(w->b.engine, "c", &n));
+	g_assert_cmpuint(n.n_ike, ==, 1);
+	g_assert_cmpuint(n.ike[ENGINE_IKE_SA_STATE_ESTABLISHED], ==, 1);
+	g_assert_cmpuint(n.n_child, ==, 1);
+	g_assert_cmpuint(n.child[ENGINE_CHILD_SA_STATE_INSTALLED], ==, 1);
+
+	ikes = engine_list_ike_sas(w->b.engine);
+	ike = g_ptr_array_index(ikes, 0);
+	g_assert_true(engine_get_ike_sa_state(w->b.engine, ike->serial, &is));
+	g_assert_cmpint(is, ==, ENGINE_IKE_SA_STATE_ESTABLISHED);
+	g_assert_cmpstr(engine_ike_sa_state_name(is), ==, ike->state);
+	g_assert_false(engine_get_ike_sa_state(w->b.engine, 9999, &is));
+	g_assert_true(engine_get_sa_brief(w->b.engine, ENGINE_SA_KIND_IKE, ike->serial, &brief));
+	g_assert_false(brief.initiator);
+	g_assert_cmpuint(brief.n_children, ==, 1);
+	g_assert_cmpstr(brief.connection, ==, "c");
+
+	serials = engine_list_child_sa_serials(w->b.engine, ike->serial);
+	g_assert_nonnull(serials);
+	g_assert_cmpuint(serials->len, ==, 1);
+	kids = engine_list_child_sas_of(w->b.engine, ike->serial, ENGINE_INFO_NONE);
+	g_assert_cmpuint(kids->len, ==, 1);
+	child = g_ptr_array_index(kids, 0);
+	g_assert_cmpuint(child->serial, ==, g_array_index(serials, guint, 0));
+	g_assert_cmpuint(child->ike_serial, ==, ike->serial);
+	g_assert_cmpstr(child->algorithms, ==, "AES_GCM_16_256-NONE");
+	g_assert_true(engine_get_child_sa_state(w->b.engine, child->serial, &cs));
+	g_assert_cmpint(cs, ==, ENGINE_CHILD_SA_STATE_INSTALLED);
+	g_assert_cmpstr(engine_child_sa_state_name(cs), ==, "INSTALLED");
+	g_assert_null(engine_list_child_sa_serials(w->b.engine, child->serial));
+	g_assert_null(engine_list_child_sas_of(w->b.engine, 9999, ENGINE_INFO_NONE));
+
+	/* the cached strings are the same as fresh ones */
+	i1 = engine_get_ike_sa_info(w->b.engine, ike->serial);
+	i2 = engine_get_ike_sa_info(w->b.engine, ike->serial);
+	g_assert_cmpstr(i1->remote_id, ==, "@west");
+	g_assert_cmpstr(i1->remote_host, ==, "192.0.2.1");
+	g_assert_cmpstr(i1->algorithms, ==, i2->algorithms);
+	g_assert_cmpstr(i1->local_id, ==, i2->local_id);
+
+	/* all gone: counts and mirror back to zero */
+	g_assert_cmpint(engine_terminate(w->a.engine, "c", NULL), ==, 1);
+	test_run_for(200);
+	g_assert_cmpuint(test_count_ike(&w->b, NULL), ==, 0);
+	assert_mirror(&m, "c");
+	g_assert_true(engine_get_connection_sa_counts(w->b.engine, "c", &n));
+	g_assert_cmpuint(n.n_ike + n.n_child, ==, 0);
+	engine_remove_observer(w->b.engine, id);
+	test_result_clear(&r);
+	test_wire_free(w);
+}
+
+/* With uniqueids off, INITIAL_CONTACT (§3.10.1) still replaces the peer's
+ * old IKE SA: west restarts and comes back with it. */
+static void
+test_uniqueids_off(void)
+{
+	TestWire *w = test_wire_new();
+	TestResult r;
+
+	setup_pair(w, NULL, NULL);
+	engine_set_uniqueids(w->b.engine, FALSE);
+	test_initiate(&w->a, "c", &r, 5000);
+	assert_tunnel_up(w);
+	test_result_clear(&r);
+	test_peer_restart(&w->a);
+	test_peer_add_conn(&w->a, "c", CONN "}");
+	test_initiate(&w->a, "c", &r, 5000);
+	g_assert_cmpint(r.status, ==, ENGINE_STATUS_OK);
+	assert_tunnel_up(w);
+	test_result_clear(&r);
+	test_wire_free(w);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -763,6 +921,8 @@ main(int argc, char **argv)
 	g_test_add_func("/engine/exchange/responder-template", test_responder_template);
 	g_test_add_func("/engine/exchange/half-open", test_half_open);
 	g_test_add_func("/engine/exchange/uniqueids", test_uniqueids);
+	g_test_add_func("/engine/exchange/uniqueids-off", test_uniqueids_off);
+	g_test_add_func("/engine/exchange/state-api", test_state_api);
 	g_test_add_func("/engine/exchange/leave-state", test_leave_state);
 	g_test_add_func("/engine/exchange/mutations", test_mutations);
 	g_test_add_func("/engine/exchange/fragmentation", test_fragmentation);
