@@ -59,6 +59,16 @@ ip netns exec "$NS_B" tshark -q -i "v-$NS_B" -f "udp port 500 or udp port 4500" 
 TSHARK_PID=$!
 for _ in $(seq 1 100); do grep -qs "Capturing on" "$WORK/tshark.out" && break; sleep 0.1; done
 grep -q "Capturing on" "$WORK/tshark.out" || fail "tshark did not start: $(cat "$WORK/tshark.out")"
+# "Capturing on" comes before dumpcap really captures: send NAT-keepalives
+# (RFC 3948, ignored by strongSwan) until one is in the file, so that the
+# IKE_SA_INIT exchange cannot slip past a capture that is still starting
+captured=0
+for _ in $(seq 1 50); do
+  ip netns exec "$NS_A" bash -c 'printf "\xff" > /dev/udp/192.0.2.2/4500' 2>/dev/null || true
+  sleep 0.2
+  if [ "$(tshark -r "$PCAP" 2>/dev/null | wc -l)" -gt 0 ]; then captured=1; break; fi
+done
+[ "$captured" = 1 ] || fail "tshark captured nothing within 10 s"
 
 start_driver --initiate
 wait_log "^RESULT" 15 || fail "ikebus: initiate did not finish"
