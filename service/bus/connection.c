@@ -10,6 +10,22 @@
 
 #define STATUS_NOTHING_TO_DO 26
 
+/* What State, Routing and the half-open count need to know of an SA. */
+typedef enum {
+	SA_CLASS_OTHER = 1, /* stored as pointers: never 0 */
+	SA_CLASS_UP,	    /* IKE: established, rekeying; Child: installed, rekeying */
+	SA_CLASS_DELETING,  /* deleting, rekeyed */
+	SA_CLASS_HALF_OPEN, /* IKE: init-sent, init-received, auth-sent */
+	N_SA_CLASSES,
+} SaClass;
+
+/* Up to this many SAs a connection's IkeSAs/ChildSAs follow every event at
+ * once; above it they are rebuilt at most every COALESCE_MS (each rebuild
+ * costs one path per SA; with 100,000 SAs on one connection, one per event
+ * would be quadratic). A Get of them is always current. */
+#define SMALL_SA_COUNT 64
+#define COALESCE_MS 250
+
 struct _BusConnObject {
 	GObject parent_instance;
 	BusManager *manager; /* borrowed: outlives every connection */
@@ -19,7 +35,10 @@ struct _BusConnObject {
 	gboolean up; /* the "up" policy */
 	gboolean initiating;
 	IkebusConnSkeleton *skeleton;
-	GArray *serials[2]; /* BusSaKind: newest first */
+	GHashTable *sas[2];		       /* BusSaKind: serial -> SaClass */
+	guint counts[2][N_SA_CLASSES];	       /* SAs per kind and class */
+	gboolean paths_dirty[2];	       /* IkeSAs / ChildSAs behind */
+	guint paths_source;		       /* coalescing timer */
 };
 
 G_DEFINE_TYPE(BusConnObject, bus_conn_object, G_TYPE_OBJECT)
@@ -38,6 +57,9 @@ G_DEFINE_TYPE(BusConnSkeleton, bus_conn_skeleton, IKEBUS_TYPE_CONN_SKELETON)
 
 static const BusHandler conn_handlers[];
 static const gsize n_conn_handlers;
+static GDBusInterfaceGetPropertyFunc parent_get_property;
+
+static void flush_sa_paths(BusConnObject *obj);
 
 static void
 conn_method_call(GDBusConnection *connection, const char *sender, const char *object_path,
@@ -48,6 +70,20 @@ conn_method_call(GDBusConnection *connection, const char *sender, const char *ob
 
 	bus_dispatch(obj->manager->authz, BUS_IFACE_CONNECTION, conn_handlers, n_conn_handlers,
 		     G_OBJECT(obj), invocation);
+}
+
+/* Get and GetAll: IkeSAs/ChildSAs may be behind (coalesced); bring them up to date first */
+static GVariant *
+conn_get_property(GDBusConnection *connection, const char *sender, const char *object_path,
+		  const char *interface_name, const char *property_name, GError **error,
+		  gpointer user_data)
+{
+	BusConnObject *obj = BUS_CONN_SKELETON(user_data)->owner;
+
+	if (obj != NULL)
+		flush_sa_paths(obj);
+	return parent_get_property(connection, sender, object_path, interface_name,
+				   property_name, error, user_data);
 }
 
 static GDBusInterfaceVTable *
@@ -62,6 +98,8 @@ conn_skeleton_get_vtable(GDBusInterfaceSkeleton *skeleton)
 
 		vtable = *parent->get_vtable(skeleton);
 		vtable.method_call = conn_method_call;
+		parent_get_property = vtable.get_property;
+		vtable.get_property = conn_get_property;
 		g_once_init_leave(&once, 1);
 	}
 	return &vtable;
@@ -130,12 +168,40 @@ update_policy(BusConnObject *obj)
 	ikebus_conn_set_policy(IKEBUS_CONN(obj->skeleton), (const char *const *) p->pdata);
 }
 
+static gint
+cmp_serial_desc(gconstpointer a, gconstpointer b)
+{
+	guint x = *(const guint *) a, y = *(const guint *) b;
+
+	return x > y ? -1 : x < y;
+}
+
+GArray *
+bus_conn_object_get_serials(BusConnObject *obj, BusSaKind kind)
+{
+	GArray *serials = g_array_sized_new(FALSE, FALSE, sizeof(guint),
+					    g_hash_table_size(obj->sas[kind]));
+	GHashTableIter iter;
+	gpointer key;
+
+	g_hash_table_iter_init(&iter, obj->sas[kind]);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		guint serial = GPOINTER_TO_UINT(key);
+
+		g_array_append_val(serials, serial);
+	}
+	/* serials grow with creation: descending is newest first */
+	g_array_sort(serials, cmp_serial_desc);
+	return serials;
+}
+
 static void
 update_sa_paths(BusConnObject *obj, BusSaKind kind)
 {
-	GArray *serials = obj->serials[kind];
-	g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GArray) serials = bus_conn_object_get_serials(obj, kind);
+	g_autoptr(GPtrArray) paths = g_ptr_array_new_full(serials->len + 1, g_free);
 
+	obj->paths_dirty[kind] = FALSE;
 	for (guint i = 0; i < serials->len; i++)
 		g_ptr_array_add(paths, bus_sa_path(kind, g_array_index(serials, guint, i)));
 	g_ptr_array_add(paths, NULL);
@@ -145,36 +211,78 @@ update_sa_paths(BusConnObject *obj, BusSaKind kind)
 		ikebus_conn_set_child_sas(IKEBUS_CONN(obj->skeleton), (const char *const *) paths->pdata);
 }
 
-/* State and Routing from the states of the connection's SAs. */
+static void
+flush_sa_paths(BusConnObject *obj)
+{
+	g_clear_handle_id(&obj->paths_source, g_source_remove);
+	for (BusSaKind kind = BUS_SA_IKE; kind <= BUS_SA_CHILD; kind++) {
+		if (obj->paths_dirty[kind])
+			update_sa_paths(obj, kind);
+	}
+}
+
+static gboolean
+paths_timeout(gpointer data)
+{
+	BusConnObject *obj = data;
+
+	obj->paths_source = 0;
+	flush_sa_paths(obj);
+	return G_SOURCE_REMOVE;
+}
+
+void
+bus_conn_object_flush(BusConnObject *obj)
+{
+	flush_sa_paths(obj);
+}
+
+static void
+sa_paths_changed(BusConnObject *obj, BusSaKind kind)
+{
+	obj->paths_dirty[kind] = TRUE;
+	if (g_hash_table_size(obj->sas[kind]) <= SMALL_SA_COUNT && obj->paths_source == 0) {
+		update_sa_paths(obj, kind);
+		return;
+	}
+	if (obj->paths_source == 0)
+		obj->paths_source = g_timeout_add_full(G_PRIORITY_DEFAULT, COALESCE_MS, paths_timeout,
+						       g_object_ref(obj), g_object_unref);
+}
+
+static SaClass
+classify(BusConnObject *obj, BusSaKind kind, guint serial)
+{
+	g_autofree char *s = bus_engine_get_sa_state(obj->manager->engine, kind, serial);
+
+	if (s == NULL)
+		return SA_CLASS_OTHER;
+	if (g_str_equal(s, kind == BUS_SA_IKE ? "established" : "installed") ||
+	    g_str_equal(s, "rekeying"))
+		return SA_CLASS_UP;
+	if (g_str_equal(s, "deleting") || g_str_equal(s, "rekeyed"))
+		return SA_CLASS_DELETING;
+	if (kind == BUS_SA_IKE && (g_str_has_prefix(s, "init-") || g_str_equal(s, "auth-sent")))
+		return SA_CLASS_HALF_OPEN;
+	return SA_CLASS_OTHER;
+}
+
+/* State and Routing from the classes of the connection's SAs. */
 static void
 update_state(BusConnObject *obj)
 {
-	BusEngine *engine = obj->manager->engine;
-	guint established = 0, deleting = 0, installed = 0;
-	GArray *ikes = obj->serials[BUS_SA_IKE], *children = obj->serials[BUS_SA_CHILD];
+	guint ikes = g_hash_table_size(obj->sas[BUS_SA_IKE]);
+	guint children = g_hash_table_size(obj->sas[BUS_SA_CHILD]);
+	guint established = obj->counts[BUS_SA_IKE][SA_CLASS_UP];
+	guint deleting = obj->counts[BUS_SA_IKE][SA_CLASS_DELETING];
+	guint installed = obj->counts[BUS_SA_CHILD][SA_CLASS_UP];
 	const char *state;
 
-	for (guint i = 0; i < ikes->len; i++) {
-		g_autofree char *s = bus_engine_get_sa_state(engine, BUS_SA_IKE,
-							     g_array_index(ikes, guint, i));
-
-		if (g_strcmp0(s, "established") == 0 || g_strcmp0(s, "rekeying") == 0)
-			established++;
-		else if (g_strcmp0(s, "deleting") == 0 || g_strcmp0(s, "rekeyed") == 0)
-			deleting++;
-	}
-	for (guint i = 0; i < children->len; i++) {
-		g_autofree char *s = bus_engine_get_sa_state(engine, BUS_SA_CHILD,
-							     g_array_index(children, guint, i));
-
-		if (g_strcmp0(s, "installed") == 0 || g_strcmp0(s, "rekeying") == 0)
-			installed++;
-	}
-	if (ikes->len == 0)
+	if (ikes == 0)
 		state = "down";
 	else if (established > 0)
-		state = installed > 0 && installed == children->len ? "up" : "partial";
-	else if (deleting == ikes->len)
+		state = installed > 0 && installed == children ? "up" : "partial";
+	else if (deleting == ikes)
 		state = "disconnecting";
 	else
 		state = "connecting";
@@ -185,27 +293,33 @@ update_state(BusConnObject *obj)
 void
 bus_conn_object_sa_event(BusConnObject *obj, BusSaEvent event, BusSaKind kind, guint serial)
 {
-	GArray *serials = obj->serials[kind];
+	GHashTable *sas = obj->sas[kind];
+	gpointer key = GUINT_TO_POINTER(serial);
+	SaClass old = GPOINTER_TO_UINT(g_hash_table_lookup(sas, key));
 
-	if (event == BUS_SA_ADDED) {
-		g_array_prepend_val(serials, serial);
-		update_sa_paths(obj, kind);
-	} else if (event == BUS_SA_REMOVED) {
-		for (guint i = 0; i < serials->len; i++) {
-			if (g_array_index(serials, guint, i) == serial) {
-				g_array_remove_index(serials, i);
-				break;
-			}
-		}
-		update_sa_paths(obj, kind);
+	if (event == BUS_SA_REMOVED) {
+		if (old == 0)
+			return;
+		obj->counts[kind][old]--;
+		g_hash_table_remove(sas, key);
+		sa_paths_changed(obj, kind);
+	} else if (event == BUS_SA_ADDED || old != 0) {
+		SaClass now = classify(obj, kind, serial);
+
+		if (old != 0)
+			obj->counts[kind][old]--;
+		obj->counts[kind][now]++;
+		g_hash_table_insert(sas, key, GUINT_TO_POINTER(now));
+		if (old == 0)
+			sa_paths_changed(obj, kind);
 	}
 	update_state(obj);
 }
 
-GArray *
-bus_conn_object_get_serials(BusConnObject *obj, BusSaKind kind)
+guint
+bus_conn_object_count_half_open(BusConnObject *obj)
 {
-	return obj->serials[kind];
+	return obj->counts[BUS_SA_IKE][SA_CLASS_HALF_OPEN];
 }
 
 /* ---- negotiating methods ---------------------------------------------------------- */
@@ -378,7 +492,7 @@ delete_sas(BusCall *call, BusSaKind kind, gboolean down)
 		obj->up = FALSE;
 		update_policy(obj);
 	}
-	serials = g_array_copy(obj->serials[kind]);
+	serials = bus_conn_object_get_serials(obj, kind);
 	if (serials->len == 0) {
 		return_status(call->invocation, STATUS_NOTHING_TO_DO);
 		return;
@@ -573,11 +687,12 @@ bus_conn_object_finalize(GObject *object)
 	BusConnObject *obj = BUS_CONN_OBJECT(object);
 
 	bus_conn_object_unexport(obj);
+	BUS_CONN_SKELETON(obj->skeleton)->owner = NULL;
 	g_object_unref(obj->skeleton);
 	ikebus_connection_free(obj->conn);
 	g_free(obj->path);
-	g_array_unref(obj->serials[BUS_SA_IKE]);
-	g_array_unref(obj->serials[BUS_SA_CHILD]);
+	g_hash_table_unref(obj->sas[BUS_SA_IKE]);
+	g_hash_table_unref(obj->sas[BUS_SA_CHILD]);
 	G_OBJECT_CLASS(bus_conn_object_parent_class)->finalize(object);
 }
 
@@ -590,8 +705,8 @@ bus_conn_object_class_init(BusConnObjectClass *klass)
 static void
 bus_conn_object_init(BusConnObject *obj)
 {
-	obj->serials[BUS_SA_IKE] = g_array_new(FALSE, FALSE, sizeof(guint));
-	obj->serials[BUS_SA_CHILD] = g_array_new(FALSE, FALSE, sizeof(guint));
+	obj->sas[BUS_SA_IKE] = g_hash_table_new(NULL, NULL);
+	obj->sas[BUS_SA_CHILD] = g_hash_table_new(NULL, NULL);
 }
 
 BusConnObject *

@@ -39,8 +39,13 @@ void bus_conn_object_unexport(BusConnObject *obj);
 /* The engine's SA events for this connection. */
 void bus_conn_object_sa_event(BusConnObject *obj, BusSaEvent event, BusSaKind kind,
 			      guint serial);
-/* Newest first. Borrowed array of guint. */
+/* The connection's SA serials of @kind, newest first. Owned array of guint. */
 GArray *bus_conn_object_get_serials(BusConnObject *obj, BusSaKind kind);
+/* IKE SAs of this connection in init-sent, init-received or auth-sent. */
+guint bus_conn_object_count_half_open(BusConnObject *obj);
+/* Brings the coalesced IkeSAs/ChildSAs properties up to date (a Get does
+ * this itself; callers reading the skeleton directly call it first). */
+void bus_conn_object_flush(BusConnObject *obj);
 
 /* Owned path of connection @name. */
 char *bus_conn_path_for_name(const char *name);

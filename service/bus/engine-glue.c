@@ -17,6 +17,10 @@ struct BusEngine {
 #ifdef IKEBUS_HAVE_ENGINE
 	Engine *engine;
 	guint observer_id;
+	/* which Child SAs an IKE SA has, as the observer saw them (kept so that
+	 * one IKE SA's ChildSAs does not mean listing every Child SA) */
+	GHashTable *child_ike;	  /* child serial -> IKE serial */
+	GHashTable *ike_children; /* IKE serial -> GArray of child serials */
 #endif
 };
 
@@ -101,6 +105,25 @@ conn_path(const char *name)
 	return g_strdup_printf(BUS_ROOT_PATH "/connection/%s", escaped);
 }
 
+/* The Connection property's value for @name: a new reference. Remembers the
+ * last one (a listing asks for the same connection SA after SA). */
+static GVariant *
+conn_path_variant(const char *name)
+{
+	static char *last_name;
+	static GVariant *last;
+
+	if (last == NULL || g_strcmp0(name, last_name) != 0) {
+		g_autofree char *path = conn_path(name);
+
+		g_clear_pointer(&last, g_variant_unref);
+		g_free(last_name);
+		last_name = g_strdup(name);
+		last = g_variant_ref_sink(g_variant_new_object_path(path));
+	}
+	return g_variant_ref(last);
+}
+
 /* "ENCR_AES_GCM_16_256-PRF_HMAC_SHA2_256-CURVE25519" -> the algorithm properties */
 static void
 set_ike_algorithms(GHashTable *props, const char *algs)
@@ -125,14 +148,15 @@ set_ike_algorithms(GHashTable *props, const char *algs)
 		bus_props_set(props, "Integrity", g_variant_new_string("none"));
 }
 
+/* @children: the IKE SA's Child SA serials, ascending */
 static void
-ike_props(const EngineIkeSaInfo *i, GPtrArray *children, GHashTable *props)
+ike_props(const EngineIkeSaInfo *i, const GArray *children, GHashTable *props)
 {
-	g_autofree char *cpath = conn_path(i->connection);
+	g_autoptr(GVariant) cpath = conn_path_variant(i->connection);
 	GVariantBuilder b;
 
 	bus_props_set(props, "Serial", g_variant_new_uint32(i->serial));
-	bus_props_set(props, "Connection", g_variant_new_object_path(cpath));
+	bus_props_set(props, "Connection", cpath);
 	bus_props_set(props, "State", g_variant_new_string(ike_state(i)));
 	bus_props_set(props, "Role", g_variant_new_string(i->initiator ? "initiator" : "responder"));
 	bus_props_set(props, "LocalSpi", g_variant_new_uint64(i->initiator ? i->spi_i : i->spi_r));
@@ -153,13 +177,10 @@ ike_props(const EngineIkeSaInfo *i, GPtrArray *children, GHashTable *props)
 	bus_props_set(props, "Retransmits", g_variant_new_uint64(i->retransmits));
 	g_variant_builder_init(&b, G_VARIANT_TYPE("ao"));
 	for (guint k = 0; children != NULL && k < children->len; k++) {
-		const EngineChildSaInfo *c = children->pdata[k];
-		g_autofree char *p = NULL;
+		char p[64];
 
-		if (c->ike_serial != i->serial)
-			continue;
-		p = bus_sa_path(BUS_SA_CHILD, c->serial);
-		g_variant_builder_add(&b, "o", p);
+		g_snprintf(p, sizeof(p), BUS_CHILD_SA_PATH "/%u", g_array_index(children, guint, k));
+		g_variant_builder_add_value(&b, g_variant_new_object_path(p));
 	}
 	bus_props_set(props, "ChildSAs", g_variant_builder_end(&b));
 }
@@ -167,7 +188,7 @@ ike_props(const EngineIkeSaInfo *i, GPtrArray *children, GHashTable *props)
 static void
 child_props(const EngineChildSaInfo *c, GHashTable *props)
 {
-	g_autofree char *cpath = conn_path(c->connection);
+	g_autoptr(GVariant) cpath = conn_path_variant(c->connection);
 	g_autofree char *ike = bus_sa_path(BUS_SA_IKE, c->ike_serial);
 	g_auto(GStrv) algs = g_strsplit(c->algorithms != NULL ? c->algorithms : "", "-", 2);
 	g_auto(GStrv) lts = g_strsplit(c->local_ts != NULL ? c->local_ts : "", ",", -1);
@@ -176,7 +197,7 @@ child_props(const EngineChildSaInfo *c, GHashTable *props)
 	g_autofree char *integ = g_ascii_strdown(algs[0] && algs[1] ? algs[1] : "none", -1);
 
 	bus_props_set(props, "Serial", g_variant_new_uint32(c->serial));
-	bus_props_set(props, "Connection", g_variant_new_object_path(cpath));
+	bus_props_set(props, "Connection", cpath);
 	bus_props_set(props, "IkeSA", g_variant_new_object_path(ike));
 	bus_props_set(props, "State", g_variant_new_string(child_state(c)));
 	bus_props_set(props, "Mode", g_variant_new_string(c->mode ? c->mode : "tunnel"));
@@ -197,6 +218,82 @@ child_props(const EngineChildSaInfo *c, GHashTable *props)
 	bus_props_set(props, "PacketsOut", g_variant_new_uint64(c->packets_out));
 }
 
+static gint
+cmp_guint(gconstpointer a, gconstpointer b)
+{
+	guint x = *(const guint *) a, y = *(const guint *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The Child SA serials of IKE SA @i, ascending. From what the observer saw
+ * when that agrees with the engine's count (always, between events); else
+ * (in the middle of a rekey's events) from the engine's full list. */
+static GArray *
+children_of(BusEngine *e, const EngineIkeSaInfo *i)
+{
+	GArray *out = g_array_new(FALSE, FALSE, sizeof(guint));
+	GArray *known;
+
+	if (i->n_children == 0)
+		return out;
+	known = g_hash_table_lookup(e->ike_children, GUINT_TO_POINTER(i->serial));
+	if (known != NULL && known->len == i->n_children) {
+		g_array_append_vals(out, known->data, known->len);
+	} else {
+		g_autoptr(GPtrArray) all = engine_list_child_sas(e->engine);
+
+		for (guint k = 0; k < all->len; k++) {
+			const EngineChildSaInfo *c = all->pdata[k];
+
+			if (c->ike_serial == i->serial)
+				g_array_append_val(out, c->serial);
+		}
+	}
+	g_array_sort(out, cmp_guint);
+	return out;
+}
+
+static void
+forget_child(BusEngine *e, guint serial)
+{
+	gpointer ike;
+	GArray *list;
+
+	if (!g_hash_table_lookup_extended(e->child_ike, GUINT_TO_POINTER(serial), NULL, &ike))
+		return;
+	g_hash_table_remove(e->child_ike, GUINT_TO_POINTER(serial));
+	list = g_hash_table_lookup(e->ike_children, ike);
+	for (guint k = 0; list != NULL && k < list->len; k++) {
+		if (g_array_index(list, guint, k) == serial) {
+			g_array_remove_index_fast(list, k);
+			break;
+		}
+	}
+	if (list != NULL && list->len == 0)
+		g_hash_table_remove(e->ike_children, ike);
+}
+
+static void
+note_child(BusEngine *e, guint serial, guint ike_serial)
+{
+	GArray *list;
+
+	if (g_hash_table_lookup(e->child_ike, GUINT_TO_POINTER(serial)) ==
+	    GUINT_TO_POINTER(ike_serial))
+		return;
+	forget_child(e, serial);
+	if (ike_serial == 0)
+		return;
+	list = g_hash_table_lookup(e->ike_children, GUINT_TO_POINTER(ike_serial));
+	if (list == NULL) {
+		list = g_array_new(FALSE, FALSE, sizeof(guint));
+		g_hash_table_insert(e->ike_children, GUINT_TO_POINTER(ike_serial), list);
+	}
+	g_array_append_val(list, serial);
+	g_hash_table_insert(e->child_ike, GUINT_TO_POINTER(serial), GUINT_TO_POINTER(ike_serial));
+}
+
 static gboolean
 source_get(gpointer source, BusSaKind kind, guint serial, GHashTable *props)
 {
@@ -205,11 +302,11 @@ source_get(gpointer source, BusSaKind kind, guint serial, GHashTable *props)
 	switch (kind) {
 	case BUS_SA_IKE: {
 		g_autoptr(EngineIkeSaInfo) i = engine_get_ike_sa_info(e->engine, serial);
-		g_autoptr(GPtrArray) children = NULL;
+		g_autoptr(GArray) children = NULL;
 
 		if (i == NULL)
 			return FALSE;
-		children = engine_list_child_sas(e->engine);
+		children = children_of(e, i);
 		ike_props(i, children, props);
 		return TRUE;
 	}
@@ -229,21 +326,25 @@ static void
 source_foreach(gpointer source, BusSaKind kind, BusSaVisitFunc visit, gpointer visit_data)
 {
 	BusEngine *e = source;
-	g_autoptr(GPtrArray) children = engine_list_child_sas(e->engine);
 	g_autoptr(GHashTable) props = bus_tree_props_new();
+	g_autoptr(GPtrArray) children = NULL;
 
 	if (kind == BUS_SA_IKE) {
 		g_autoptr(GPtrArray) ikes = engine_list_ike_sas(e->engine);
+		g_autoptr(GArray) none = g_array_new(FALSE, FALSE, sizeof(guint));
 
+		/* one pass, not one scan of the Child SAs per IKE SA */
 		for (guint k = 0; k < ikes->len; k++) {
 			const EngineIkeSaInfo *i = ikes->pdata[k];
+			g_autoptr(GArray) mine = i->n_children > 0 ? children_of(e, i) : NULL;
 
 			g_hash_table_remove_all(props);
-			ike_props(i, children, props);
+			ike_props(i, mine != NULL ? mine : none, props);
 			visit(i->serial, props, visit_data);
 		}
 		return;
 	}
+	children = engine_list_child_sas(e->engine);
 	for (guint k = 0; k < children->len; k++) {
 		const EngineChildSaInfo *c = children->pdata[k];
 
@@ -301,9 +402,13 @@ observer_cb(EngineSaEvent event, EngineSaKind kind, guint serial, gpointer user_
 			g_autoptr(EngineChildSaInfo) c = engine_get_child_sa_info(e->engine, serial);
 
 			conn = c != NULL ? g_strdup(c->connection) : NULL;
+			if (c != NULL)
+				note_child(e, serial, c->ike_serial);
 		}
 		if (conn == NULL)
 			return;
+	} else if (k == BUS_SA_CHILD) {
+		forget_child(e, serial);
 	}
 	e->sa_func(ev, k, serial, conn, e->sa_data);
 }
@@ -335,6 +440,8 @@ bus_engine_new(const BusEngineConfig *cfg)
 		g_warning("%s", e->why_not);
 		return e;
 	}
+	e->child_ike = g_hash_table_new(NULL, NULL);
+	e->ike_children = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify) g_array_unref);
 	e->engine = engine_new(NULL, cfg->kernel, &secrets, net, NULL);
 	e->observer_id = engine_add_observer(e->engine, observer_cb, e);
 	return e;
@@ -351,6 +458,8 @@ bus_engine_free(BusEngine *engine, gboolean leave_state)
 			engine_shutdown(engine->engine);
 		engine_free(engine->engine);
 	}
+	g_clear_pointer(&engine->child_ike, g_hash_table_unref);
+	g_clear_pointer(&engine->ike_children, g_hash_table_unref);
 	g_free(engine->why_not);
 	g_free(engine);
 }

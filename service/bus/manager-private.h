@@ -39,6 +39,8 @@ struct _BusManager {
 	GHashTable *stats_base;		/* counter name -> guint64 at ClearStatistics */
 	guint64 connections_added, connections_deleted;
 	guint counts_source;		/* coalescing timer of the SA counts */
+	guint conns_source;		/* coalescing timer of Connections */
+	gboolean conns_dirty;		/* Connections is behind */
 	gint64 started;			/* monotonic, for processstatus */
 	gboolean leave_state;
 };

@@ -381,7 +381,7 @@ typedef struct {
 
 /* "LocalSpi" -> "local-spi" */
 static char *
-dashed(const char *camel)
+dashed_new(const char *camel)
 {
 	GString *s = g_string_new(NULL);
 
@@ -395,6 +395,25 @@ dashed(const char *camel)
 		g_string_append_c(s, g_ascii_tolower(*p));
 	}
 	return g_string_free(s, FALSE);
+}
+
+/* The row key of property @camel as a GVariant (new reference), each made once. */
+static GVariant *
+dashed(const char *camel)
+{
+	static GHashTable *keys; /* property name -> its key's string GVariant */
+	GVariant *v;
+
+	if (G_UNLIKELY(keys == NULL))
+		keys = g_hash_table_new(g_str_hash, g_str_equal);
+	v = g_hash_table_lookup(keys, camel);
+	if (G_UNLIKELY(v == NULL)) {
+		g_autofree char *k = dashed_new(camel);
+
+		v = g_variant_ref_sink(g_variant_new_string(k));
+		g_hash_table_insert(keys, g_strdup(camel), v);
+	}
+	return g_variant_ref(v);
 }
 
 static void
@@ -424,16 +443,25 @@ add_state_row(guint serial, GHashTable *props, gpointer visit_data)
 		b = g_hash_table_lookup(props, "BytesOut");
 		g_variant_dict_insert(&d, "bytes-out", "t", b ? g_variant_get_uint64(b) : 0);
 	} else {
+		/* a builder, not a GVariantDict (the keys are distinct: a hash table
+		 * per row only cost time), and each key's GVariant made once */
+		g_autoptr(GVariant) kind = bus_name_variant("kind");
+		g_autoptr(GVariant) what = bus_name_variant(v->kind == BUS_SA_IKE ? "ike" : "child");
+		GVariantBuilder b;
 		GHashTableIter iter;
 		gpointer key, value;
 
-		g_variant_dict_insert(&d, "kind", "s", v->kind == BUS_SA_IKE ? "ike" : "child");
+		g_variant_dict_clear(&d);
+		g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+		g_variant_builder_add_value(&b, g_variant_new_dict_entry(kind, g_variant_new_variant(what)));
 		g_hash_table_iter_init(&iter, props);
 		while (g_hash_table_iter_next(&iter, &key, &value)) {
-			g_autofree char *k = dashed(key);
+			g_autoptr(GVariant) k = dashed(key);
 
-			g_variant_dict_insert_value(&d, k, value);
+			g_variant_builder_add_value(&b, g_variant_new_dict_entry(k, g_variant_new_variant(value)));
 		}
+		g_variant_builder_add_value(v->rows, g_variant_builder_end(&b));
+		return;
 	}
 	g_variant_builder_add_value(v->rows, g_variant_dict_end(&d));
 }
@@ -543,7 +571,7 @@ act_status(BusCall *call)
 						 ikebus_manager_get_fips_mode(IKEBUS_MANAGER(manager->skeleton))));
 	if (g_str_equal(form, "processstatus"))
 		process_row(manager, &rows);
-	g_dbus_method_invocation_return_value(call->invocation, g_variant_new("(aa{sv})", &rows));
+	bus_return_bounded(call->invocation, g_variant_new("(aa{sv})", &rows), "GetStatus");
 }
 
 /* ---- SAs, users, peers ------------------------------------------------------------- */

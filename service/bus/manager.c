@@ -38,6 +38,9 @@ G_DEFINE_TYPE(BusManagerSkeleton, bus_manager_skeleton, IKEBUS_TYPE_MANAGER_SKEL
 
 static const BusHandler manager_handlers[];
 static const gsize n_manager_handlers;
+static GDBusInterfaceGetPropertyFunc parent_get_property;
+
+static void flush_connection_paths(BusManager *manager);
 
 static void
 manager_method_call(GDBusConnection *connection, const char *sender, const char *object_path,
@@ -57,6 +60,20 @@ manager_method_call(GDBusConnection *connection, const char *sender, const char 
 		     G_OBJECT(manager), invocation);
 }
 
+/* Get and GetAll: Connections may be behind (coalesced); bring it up to date first */
+static GVariant *
+manager_get_property(GDBusConnection *connection, const char *sender, const char *object_path,
+		     const char *interface_name, const char *property_name, GError **error,
+		     gpointer user_data)
+{
+	BusManager *manager = BUS_MANAGER_SKELETON(user_data)->owner;
+
+	if (manager != NULL)
+		flush_connection_paths(manager);
+	return parent_get_property(connection, sender, object_path, interface_name,
+				   property_name, error, user_data);
+}
+
 static GDBusInterfaceVTable *
 manager_skeleton_get_vtable(GDBusInterfaceSkeleton *skeleton)
 {
@@ -70,6 +87,8 @@ manager_skeleton_get_vtable(GDBusInterfaceSkeleton *skeleton)
 		/* properties stay with the generated code, methods come to us */
 		vtable = *parent->get_vtable(skeleton);
 		vtable.method_call = manager_method_call;
+		parent_get_property = vtable.get_property;
+		vtable.get_property = manager_get_property;
 		g_once_init_leave(&once, 1);
 	}
 	return &vtable;
@@ -94,21 +113,57 @@ compare_strings(gconstpointer a, gconstpointer b)
 	return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
-/* Connections, ConnectionCount: sorted by name. */
+/* Connections: sorted by name. */
 static void
-update_connection_properties(BusManager *manager)
+flush_connection_paths(BusManager *manager)
 {
-	g_autofree const char **names =
-		(const char **) g_hash_table_get_keys_as_array(manager->conns, NULL);
-	guint n = g_hash_table_size(manager->conns);
-	g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+	g_autofree const char **names = NULL;
+	g_autoptr(GPtrArray) paths = NULL;
+	guint n;
 
+	g_clear_handle_id(&manager->conns_source, g_source_remove);
+	if (!manager->conns_dirty)
+		return;
+	manager->conns_dirty = FALSE;
+	names = (const char **) g_hash_table_get_keys_as_array(manager->conns, &n);
+	paths = g_ptr_array_new_full(n + 1, g_free);
 	qsort(names, n, sizeof(char *), compare_strings);
 	for (guint i = 0; i < n; i++)
 		g_ptr_array_add(paths, bus_conn_path_for_name(names[i]));
 	g_ptr_array_add(paths, NULL);
 	ikebus_manager_set_connections(IKEBUS_MANAGER(manager->skeleton), (const char *const *) paths->pdata);
+}
+
+static gboolean
+connection_paths_timeout(gpointer data)
+{
+	BusManager *manager = data;
+
+	manager->conns_source = 0;
+	flush_connection_paths(manager);
+	return G_SOURCE_REMOVE;
+}
+
+/* Up to this many connections Connections follows every change at once;
+ * above it, it is rebuilt at most every CONNS_COALESCE_MS (a rebuild sorts
+ * and escapes every name: one per AddConnection made adding 10,000
+ * connections quadratic). A Get of it is always current. */
+#define SMALL_CONN_COUNT 64
+#define CONNS_COALESCE_MS 250
+
+/* Connections, ConnectionCount. */
+static void
+update_connection_properties(BusManager *manager)
+{
+	guint n = g_hash_table_size(manager->conns);
+
 	ikebus_manager_set_connection_count(IKEBUS_MANAGER(manager->skeleton), n);
+	manager->conns_dirty = TRUE;
+	if (n <= SMALL_CONN_COUNT && manager->conns_source == 0)
+		flush_connection_paths(manager);
+	else if (manager->conns_source == 0)
+		manager->conns_source = g_timeout_add(CONNS_COALESCE_MS, connection_paths_timeout,
+						      manager);
 }
 
 void
@@ -121,8 +176,10 @@ bus_manager_add_managed_connections(GVariantBuilder *objects, gpointer user_data
 	g_hash_table_iter_init(&iter, manager->conns);
 	while (g_hash_table_iter_next(&iter, NULL, &value)) {
 		BusConnObject *obj = value;
-		g_autoptr(GVariant) props =
-			g_dbus_interface_skeleton_get_properties(bus_conn_object_get_skeleton(obj));
+		g_autoptr(GVariant) props = NULL;
+
+		bus_conn_object_flush(obj);
+		props = g_dbus_interface_skeleton_get_properties(bus_conn_object_get_skeleton(obj));
 
 		g_variant_builder_open(objects, G_VARIANT_TYPE("{oa{sa{sv}}}"));
 		g_variant_builder_add(objects, "o", bus_conn_object_get_path(obj));
@@ -861,19 +918,14 @@ update_counts(gpointer user_data)
 	ikebus_manager_set_child_sacount(IKEBUS_MANAGER(manager->skeleton),
 					 g_hash_table_size(manager->sa_conn[BUS_SA_CHILD]));
 	{
+		/* each connection counts its own (from the SA events): no walk over every SA */
 		guint half_open = 0;
 		GHashTableIter iter;
-		gpointer key;
+		gpointer value;
 
-		g_hash_table_iter_init(&iter, manager->sa_conn[BUS_SA_IKE]);
-		while (g_hash_table_iter_next(&iter, &key, NULL)) {
-			g_autofree char *state = bus_engine_get_sa_state(
-				manager->engine, BUS_SA_IKE, GPOINTER_TO_UINT(key));
-
-			if (state != NULL && (g_str_has_prefix(state, "init-") ||
-					      g_str_equal(state, "auth-sent")))
-				half_open++;
-		}
+		g_hash_table_iter_init(&iter, manager->conns);
+		while (g_hash_table_iter_next(&iter, NULL, &value))
+			half_open += bus_conn_object_count_half_open(value);
 		ikebus_manager_set_half_open_ike_sacount(IKEBUS_MANAGER(manager->skeleton), half_open);
 	}
 	return G_SOURCE_REMOVE;
@@ -1002,6 +1054,9 @@ bus_manager_dispose(GObject *object)
 	if (manager->skeleton != NULL)
 		bus_manager_unexport(manager);
 	g_clear_handle_id(&manager->counts_source, g_source_remove);
+	g_clear_handle_id(&manager->conns_source, g_source_remove);
+	if (manager->skeleton != NULL)
+		BUS_MANAGER_SKELETON(manager->skeleton)->owner = NULL;
 	g_clear_pointer(&manager->conns, g_hash_table_unref);
 	g_clear_pointer(&manager->tree, bus_tree_free);
 	if (manager->engine != NULL) {

@@ -70,6 +70,18 @@ char *bus_sa_path(BusSaKind kind, guint serial);
 
 /* The full a{sv} (floating) for @info from @props, in interface order. */
 GVariant *bus_tree_props_to_dict(GDBusInterfaceInfo *info, GHashTable *props);
+/* dbus-daemon's default max_message_size is 32 MiB; a bigger reply gets the
+ * sender (ikebusd) disconnected from the bus. Replies that would pass this
+ * are refused with Failed instead (about 30,000 SAs in GetManagedObjects). */
+#define BUS_MAX_REPLY_SIZE (30 * 1024 * 1024)
+
+/* Returns @reply (floating) with @invocation, or Failed naming @what when it
+ * is larger than BUS_MAX_REPLY_SIZE (then @reply is dropped). */
+void bus_return_bounded(GDBusMethodInvocation *invocation, GVariant *reply, const char *what);
+
+/* A string GVariant of @name (a property or key name), made once per name
+ * and shared: a new reference. Main context only. */
+GVariant *bus_name_variant(const char *name);
 /* A new properties table as BusSaSourceFuncs expects it. */
 GHashTable *bus_tree_props_new(void);
 /* Sets @name (a static string) to @value (floating or not; sunk). */
