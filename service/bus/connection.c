@@ -34,6 +34,7 @@ struct _BusConnObject {
 	gboolean persistent;
 	gboolean up; /* the "up" policy */
 	gboolean initiating;
+	const char *routing; /* interned: the engine's routing of the connection */
 	IkebusConnSkeleton *skeleton;
 	GHashTable *sas[2];		       /* BusSaKind: serial -> SaClass */
 	guint counts[2][N_SA_CLASSES];	       /* SAs per kind and class */
@@ -287,7 +288,17 @@ update_state(BusConnObject *obj)
 	else
 		state = "connecting";
 	ikebus_conn_set_state(IKEBUS_CONN(obj->skeleton), state);
-	ikebus_conn_set_routing(IKEBUS_CONN(obj->skeleton), installed > 0 ? "tunnel" : "unrouted");
+	/* the engine's routing as its observer last said; an installed Child SA
+	 * is "tunnel" for the engine too (asking it per SA event would scan
+	 * every Child SA) */
+	ikebus_conn_set_routing(IKEBUS_CONN(obj->skeleton), installed > 0 ? "tunnel" : obj->routing);
+}
+
+void
+bus_conn_object_set_routing(BusConnObject *obj, const char *routing)
+{
+	obj->routing = g_intern_string(routing);
+	update_state(obj);
 }
 
 void
@@ -550,25 +561,71 @@ not_supported(BusCall *call, const char *what)
 static void
 act_route(BusCall *call)
 {
-	not_supported(call, "Route (on-demand policies)");
+	BusConnObject *obj = call->target;
+	GError *error = NULL;
+
+	if (!bus_engine_route(obj->manager->engine, obj->conn->name, &error)) {
+		bus_return_error(call->invocation, error);
+		return;
+	}
+	/* the observer has told us already; this covers an engine that did not */
+	bus_conn_object_set_routing(obj, bus_engine_get_routing(obj->manager->engine,
+								obj->conn->name));
+	g_dbus_method_invocation_return_value(call->invocation, NULL);
 }
 
 static void
 act_unroute(BusCall *call)
 {
-	not_supported(call, "Unroute (on-demand policies)");
+	BusConnObject *obj = call->target;
+	GError *error = NULL;
+
+	if (!bus_engine_unroute(obj->manager->engine, obj->conn->name, &error)) {
+		bus_return_error(call->invocation, error);
+		return;
+	}
+	bus_conn_object_set_routing(obj, bus_engine_get_routing(obj->manager->engine,
+								obj->conn->name));
+	g_dbus_method_invocation_return_value(call->invocation, NULL);
+}
+
+/* RekeyIke, RekeyChild: the newest SA of a kind; status 26 when there is none. */
+static void
+rekey_sa(BusCall *call, BusSaKind kind)
+{
+	BusConnObject *obj = call->target;
+	BusEngine *engine = obj->manager->engine;
+	g_autoptr(GArray) serials = NULL;
+	GError *error = NULL;
+
+	if (!bus_engine_is_running(engine)) {
+		bus_engine_not_running(engine, &error);
+		bus_return_error(call->invocation, error);
+		return;
+	}
+	serials = bus_conn_object_get_serials(obj, kind);
+	if (serials->len == 0) {
+		return_status(call->invocation, STATUS_NOTHING_TO_DO);
+		return;
+	}
+	if (!bus_engine_rekey_sa(engine, kind, g_array_index(serials, guint, 0), &error)) {
+		bus_return_error(call->invocation, error);
+		return;
+	}
+	/* the exchange runs on; asynchronous or not, its end shows in IkeSAs/ChildSAs */
+	return_status(call->invocation, 0);
 }
 
 static void
 act_rekey_ike(BusCall *call)
 {
-	not_supported(call, "RekeyIke");
+	rekey_sa(call, BUS_SA_IKE);
 }
 
 static void
 act_rekey_child(BusCall *call)
 {
-	not_supported(call, "RekeyChild");
+	rekey_sa(call, BUS_SA_CHILD);
 }
 
 static void
@@ -720,6 +777,7 @@ bus_conn_object_new(BusManager *manager, IkebusConnection *conn, gboolean persis
 	obj->conn = conn;
 	obj->persistent = persistent;
 	obj->path = bus_conn_path_for_name(conn->name);
+	obj->routing = g_intern_string(bus_engine_get_routing(manager->engine, conn->name));
 	sk->owner = obj;
 	obj->skeleton = IKEBUS_CONN_SKELETON(sk);
 	ikebus_conn_set_name(IKEBUS_CONN(obj->skeleton), conn->name);

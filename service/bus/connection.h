@@ -39,6 +39,8 @@ void bus_conn_object_unexport(BusConnObject *obj);
 /* The engine's SA events for this connection. */
 void bus_conn_object_sa_event(BusConnObject *obj, BusSaEvent event, BusSaKind kind,
 			      guint serial);
+/* The engine's routing of the connection changed ("on-demand", ...). */
+void bus_conn_object_set_routing(BusConnObject *obj, const char *routing);
 /* The connection's SA serials of @kind, newest first. Owned array of guint. */
 GArray *bus_conn_object_get_serials(BusConnObject *obj, BusSaKind kind);
 /* IKE SAs of this connection in init-sent, init-received or auth-sent. */

@@ -51,6 +51,20 @@ bus_debug_set_enabled(const char *const *names)
 	g_mutex_unlock(&lock);
 }
 
+gboolean
+bus_debug_is_enabled(const char *name)
+{
+	int idx = class_index(name);
+	guint mask;
+
+	if (idx < 0)
+		return FALSE;
+	g_mutex_lock(&lock);
+	mask = enabled_mask;
+	g_mutex_unlock(&lock);
+	return (mask & (1u << idx)) != 0;
+}
+
 static gboolean
 domain_enabled(const char *domain)
 {

@@ -21,6 +21,9 @@ gboolean bus_debug_is_class(const char *name);
 /* Replaces the enabled set (sorted, NULL-terminated; NULL = none). */
 void bus_debug_set_enabled(const char *const *classes);
 
+/* TRUE if class @name is enabled. */
+gboolean bus_debug_is_enabled(const char *name);
+
 /* Installs the writer; call once at start. */
 void bus_debug_install_writer(void);
 

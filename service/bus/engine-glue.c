@@ -13,10 +13,15 @@
 struct BusEngine {
 	BusEngineSaFunc sa_func;
 	gpointer sa_data;
+	BusEngineRoutingFunc routing_func;
+	gpointer routing_data;
+	BusEnginePubkeyFunc pubkey_func;
+	gpointer pubkey_data;
 	char *why_not; /* why there is no engine */
 #ifdef IKEBUS_HAVE_ENGINE
 	Engine *engine;
 	guint observer_id;
+	guint routing_observer_id;
 	/* which Child SAs an IKE SA has, as the observer saw them (kept so that
 	 * one IKE SA's ChildSAs does not mean listing every Child SA) */
 	GHashTable *child_ike;	  /* child serial -> IKE serial */
@@ -49,6 +54,20 @@ bus_engine_set_sa_observer(BusEngine *engine, BusEngineSaFunc func, gpointer use
 	engine->sa_data = user_data;
 }
 
+void
+bus_engine_set_routing_observer(BusEngine *engine, BusEngineRoutingFunc func, gpointer user_data)
+{
+	engine->routing_func = func;
+	engine->routing_data = user_data;
+}
+
+void
+bus_engine_set_pubkey_lookup(BusEngine *engine, BusEnginePubkeyFunc func, gpointer user_data)
+{
+	engine->pubkey_func = func;
+	engine->pubkey_data = user_data;
+}
+
 #ifdef IKEBUS_HAVE_ENGINE
 
 /* ---- the engine is built in ---------------------------------------------------- */
@@ -62,6 +81,7 @@ convert_engine_error(GError **error)
 		[ENGINE_ERROR_ALREADY_EXISTS] = IKEBUS_ERROR_ALREADY_EXISTS,
 		[ENGINE_ERROR_INVALID_ARGUMENT] = IKEBUS_ERROR_INVALID_ARGUMENT,
 		[ENGINE_ERROR_NOT_SUPPORTED] = IKEBUS_ERROR_NOT_SUPPORTED,
+		[ENGINE_ERROR_BUSY] = IKEBUS_ERROR_BUSY,
 	};
 
 	if (error == NULL || *error == NULL || (*error)->domain != ENGINE_ERROR)
@@ -413,6 +433,24 @@ observer_cb(EngineSaEvent event, EngineSaKind kind, guint serial, gpointer user_
 	e->sa_func(ev, k, serial, conn, e->sa_data);
 }
 
+static void
+routing_cb(const char *connection, EngineRouting routing, gpointer user_data)
+{
+	BusEngine *e = user_data;
+
+	if (e->routing_func != NULL)
+		e->routing_func(connection, engine_routing_name(routing), e->routing_data);
+}
+
+/* The engine asks on its (our) thread; the keys live in the manager. */
+static GStrv
+pubkey_cb(const char *id, gpointer user_data)
+{
+	BusEngine *e = user_data;
+
+	return e->pubkey_func != NULL ? e->pubkey_func(id, e->pubkey_data) : NULL;
+}
+
 BusEngine *
 bus_engine_new(const BusEngineConfig *cfg)
 {
@@ -444,6 +482,8 @@ bus_engine_new(const BusEngineConfig *cfg)
 	e->ike_children = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify) g_array_unref);
 	e->engine = engine_new(NULL, cfg->kernel, &secrets, net, NULL);
 	e->observer_id = engine_add_observer(e->engine, observer_cb, e);
+	e->routing_observer_id = engine_add_routing_observer(e->engine, routing_cb, e);
+	engine_set_pubkey_lookup(e->engine, pubkey_cb, e);
 	return e;
 }
 
@@ -454,6 +494,7 @@ bus_engine_free(BusEngine *engine, gboolean leave_state)
 		return;
 	if (engine->engine != NULL) {
 		engine_remove_observer(engine->engine, engine->observer_id);
+		engine_remove_routing_observer(engine->engine, engine->routing_observer_id);
 		if (!leave_state)
 			engine_shutdown(engine->engine);
 		engine_free(engine->engine);
@@ -583,6 +624,59 @@ bus_engine_delete_sa(BusEngine *engine, BusSaKind kind, guint serial, GError **e
 }
 
 gboolean
+bus_engine_rekey_sa(BusEngine *engine, BusSaKind kind, guint serial, GError **error)
+{
+	gboolean ok;
+
+	if (engine->engine == NULL)
+		return bus_engine_not_running(engine, error);
+	ok = kind == BUS_SA_IKE ? engine_rekey_ike_sa(engine->engine, serial, error)
+				: engine_rekey_child_sa(engine->engine, serial, error);
+	if (!ok)
+		convert_engine_error(error);
+	return ok;
+}
+
+gboolean
+bus_engine_route(BusEngine *engine, const char *name, GError **error)
+{
+	if (engine->engine == NULL)
+		return bus_engine_not_running(engine, error);
+	if (!engine_route(engine->engine, name, error)) {
+		convert_engine_error(error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+bus_engine_unroute(BusEngine *engine, const char *name, GError **error)
+{
+	if (engine->engine == NULL)
+		return bus_engine_not_running(engine, error);
+	if (!engine_unroute(engine->engine, name, error)) {
+		convert_engine_error(error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+const char *
+bus_engine_get_routing(BusEngine *engine, const char *name)
+{
+	if (engine->engine == NULL)
+		return "unrouted";
+	return engine_routing_name(engine_get_routing(engine->engine, name));
+}
+
+void
+bus_engine_set_log_verbose(BusEngine *engine, gboolean verbose)
+{
+	if (engine->engine != NULL)
+		engine_set_log_verbose(engine->engine, verbose);
+}
+
+gboolean
 bus_engine_is_listening(const BusEngine *engine)
 {
 	return engine->engine != NULL;
@@ -674,6 +768,35 @@ gboolean
 bus_engine_delete_sa(BusEngine *engine, BusSaKind kind, guint serial, GError **error)
 {
 	return bus_engine_not_running(engine, error);
+}
+
+gboolean
+bus_engine_rekey_sa(BusEngine *engine, BusSaKind kind, guint serial, GError **error)
+{
+	return bus_engine_not_running(engine, error);
+}
+
+gboolean
+bus_engine_route(BusEngine *engine, const char *name, GError **error)
+{
+	return bus_engine_not_running(engine, error);
+}
+
+gboolean
+bus_engine_unroute(BusEngine *engine, const char *name, GError **error)
+{
+	return bus_engine_not_running(engine, error);
+}
+
+const char *
+bus_engine_get_routing(BusEngine *engine, const char *name)
+{
+	return "unrouted";
+}
+
+void
+bus_engine_set_log_verbose(BusEngine *engine, gboolean verbose)
+{
 }
 
 gboolean

@@ -68,6 +68,32 @@ gboolean bus_engine_initiate(BusEngine *engine, const char *name, const char *re
 gint bus_engine_terminate(BusEngine *engine, const char *name, GError **error);
 gboolean bus_engine_delete_sa(BusEngine *engine, BusSaKind kind, guint serial, GError **error);
 
+/* Rekeys SA #@serial (RekeyIke / RekeyChild). */
+gboolean bus_engine_rekey_sa(BusEngine *engine, BusSaKind kind, guint serial, GError **error);
+
+/* Route / Unroute (trap or never-negotiate shunt policies); Unroute is Busy
+ * while a Child SA of the connection is installed. */
+gboolean bus_engine_route(BusEngine *engine, const char *name, GError **error);
+gboolean bus_engine_unroute(BusEngine *engine, const char *name, GError **error);
+/* The Connection.Routing value of @name ("unrouted", "on-demand", ...),
+ * static; "unrouted" without an engine. */
+const char *bus_engine_get_routing(BusEngine *engine, const char *name);
+/* A connection's routing changed; @routing as bus_engine_get_routing(). */
+typedef void (*BusEngineRoutingFunc)(const char *connection, const char *routing,
+				     gpointer user_data);
+void bus_engine_set_routing_observer(BusEngine *engine, BusEngineRoutingFunc func,
+				     gpointer user_data);
+
+/* Where IKE_AUTH finds a peer's raw public keys: an owned NULL-terminated
+ * array of key texts ("0s..."), or NULL, for @id in --id text form. */
+typedef GStrv (*BusEnginePubkeyFunc)(const char *id, gpointer user_data);
+void bus_engine_set_pubkey_lookup(BusEngine *engine, BusEnginePubkeyFunc func,
+				  gpointer user_data);
+
+/* Whether the engine's info and debug lines are printed (the "engine"
+ * debug class). */
+void bus_engine_set_log_verbose(BusEngine *engine, gboolean verbose);
+
 gboolean bus_engine_is_listening(const BusEngine *engine);
 
 /* Adds the engine's counters (names as GetGlobalStatistics documents) to @dict. */

@@ -640,6 +640,7 @@ act_debug(BusCall *call)
 		bus_debug_set_enabled((const char *const *) copy);
 		ikebus_manager_set_debug_classes(IKEBUS_MANAGER(manager->skeleton), (const char *const *) copy);
 	}
+	bus_engine_set_log_verbose(manager->engine, bus_debug_is_enabled("engine"));
 	g_dbus_method_invocation_return_value(call->invocation, NULL);
 }
 
@@ -958,6 +959,35 @@ bus_manager_sa_event(BusManager *manager, BusSaEvent event, BusSaKind kind, guin
 }
 
 static void
+engine_routing_cb(const char *connection, const char *routing, gpointer user_data)
+{
+	BusManager *manager = user_data;
+	BusConnObject *obj = g_hash_table_lookup(manager->conns, connection);
+
+	if (obj != NULL)
+		bus_conn_object_set_routing(obj, routing);
+}
+
+/* The raw public keys added with AddPublicKey for @id, newest first. */
+static GStrv
+engine_pubkey_cb(const char *id, gpointer user_data)
+{
+	BusManager *manager = user_data;
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+	gboolean any = FALSE;
+
+	for (guint i = manager->pubkeys->len; i > 0; i--) {
+		const BusPubKey *k = manager->pubkeys->pdata[i - 1];
+
+		if (g_str_equal(k->keyid, id)) {
+			g_strv_builder_add(b, k->key);
+			any = TRUE;
+		}
+	}
+	return any ? g_strv_builder_end(b) : NULL;
+}
+
+static void
 engine_sa_cb(BusSaEvent event, BusSaKind kind, guint serial, const char *connection,
 	     gpointer user_data)
 {
@@ -1146,6 +1176,10 @@ bus_manager_new(BusAuthz *authz, const BusManagerConfig *cfg)
 	engine_cfg.secrets = manager->secrets;
 	manager->engine = bus_engine_new(&engine_cfg);
 	bus_engine_set_sa_observer(manager->engine, engine_sa_cb, manager);
+	bus_engine_set_routing_observer(manager->engine, engine_routing_cb, manager);
+	bus_engine_set_pubkey_lookup(manager->engine, engine_pubkey_cb, manager);
+	/* --debug engine was set before the engine existed */
+	bus_engine_set_log_verbose(manager->engine, bus_debug_is_enabled("engine"));
 	bus_tree_set_sa_source(manager->tree, bus_engine_get_sa_source(manager->engine),
 			       manager->engine);
 	ikebus_manager_set_listening(IKEBUS_MANAGER(manager->skeleton), bus_engine_is_listening(manager->engine));

@@ -6,6 +6,7 @@
 # changes nothing; ikebusctl's whack form adds a connection busctl tree
 # shows; a persisted connection survives a restart, a whack-style one does
 # not; Reread reports a bad secrets file by file:line without the secret;
+# Route/Unroute change Routing and Rekey* without an SA is status 26;
 # --kernel xfrm on a kernel without ESP stops with one line.
 set -u
 here=$(dirname "$(realpath "$0")")
@@ -110,11 +111,49 @@ gdbus call --system --dest org.ikebus.ike1 --object-path /org/ikebus/ike1 --meth
 	fail "a good secrets file was refused"
 ok "Reread(['secrets']) -> Failed \"${out##*Failed: }\" (no secret); a good file rereads"
 
-# 7. methods that need the engine answer honestly
+# 7. Route/Unroute/RekeyIke reach the engine (or say honestly that none runs)
+C=org.ikebus.ike1.Connection
 out=$(gdbus call --system --dest org.ikebus.ike1 --object-path /org/ikebus/ike1/connection/road \
-	--method org.ikebus.ike1.Connection.Route 2>&1) && fail "Route pretended to succeed: $out"
-case "$out" in *org.ikebus.ike1.Error.NotSupported*) ;; *) fail "Route: $out" ;; esac
-ok "Connection.Route -> ${out#*Error.}"
+	--method $C.Route 2>&1) && fail "Route of a %any connection pretended to succeed: $out"
+case "$out" in
+*org.ikebus.ike1.Error.NotSupported*"not running"*)
+	ok "no engine here: Connection.Route -> ${out#*Error.}" ;;
+*org.ikebus.ike1.Error.InvalidArgument*"not known"*|*org.ikebus.ike1.Error.InvalidArgument*"not oriented"*)
+	ok "Route of road (peer %any) -> ${out#*Error.}"
+	bc call org.ikebus.ike1 /org/ikebus/ike1 $M AddConnection 'sa{sv}a{sv}' trap \
+		6 left-host s 127.0.0.1 right-host s 127.0.0.2 psk b true encrypt b true \
+		left-subnet as 1 10.99.1.0/24 right-subnet as 1 10.99.2.0/24 0 >/dev/null ||
+		fail "AddConnection trap failed"
+	P=/org/ikebus/ike1/connection/trap
+	v=$(bc get-property org.ikebus.ike1 $P $C Routing)
+	[ "$v" = 's "unrouted"' ] || fail "a new connection's Routing is $v"
+	out=$(gdbus call --system --dest org.ikebus.ike1 --object-path $P --method $C.Route 2>&1)
+	rc=$?
+	case "$out" in
+	*org.ikebus.ike1.Error.NotSupported*)
+		[ $rc != 0 ] || fail "Route: $out"
+		ok "this kernel backend has no policies: Route -> ${out#*Error.}" ;;
+	*)
+		[ $rc = 0 ] || fail "Route of trap: $out"
+		v=$(bc get-property org.ikebus.ike1 $P $C Routing)
+		[ "$v" = 's "on-demand"' ] || fail "after Route, Routing is $v"
+		gdbus call --system --dest org.ikebus.ike1 --object-path $P --method $C.Route >/dev/null ||
+			fail "Route of a routed connection failed"
+		out=$(gdbus call --system --dest org.ikebus.ike1 --object-path $P --method $C.Unroute 2>&1) ||
+			fail "Unroute: $out"
+		v=$(bc get-property org.ikebus.ike1 $P $C Routing)
+		[ "$v" = 's "unrouted"' ] || fail "after Unroute, Routing is $v"
+		ok "Route -> Routing on-demand (twice is fine); Unroute -> Routing unrouted" ;;
+	esac
+	for m in RekeyIke RekeyChild; do
+		out=$(gdbus call --system --dest org.ikebus.ike1 --object-path $P --method $C.$m "@a{sv} {}" 2>&1) ||
+			fail "$m without an SA: $out"
+		[ "$out" = "(uint32 26,)" ] || fail "$m without an SA returned $out (want status 26)"
+	done
+	ok "RekeyIke/RekeyChild without an SA -> status 26 (nothing to do), not NotSupported"
+	bc call org.ikebus.ike1 /org/ikebus/ike1 $M DeleteConnection s trap || fail "DeleteConnection trap failed" ;;
+*) fail "Route: $out" ;;
+esac
 
 # 8. restart: the persisted connection is back, the whack-style one is not
 pid=$(daemon_pid)
