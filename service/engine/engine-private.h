@@ -285,6 +285,15 @@ typedef struct {
 	gboolean valid;
 } SentMessage;
 
+/* The exact first datagram of an authenticated request (§2.1: a
+ * retransmission is the same message). */
+typedef struct {
+	guint8 digest[32]; /* SHA-256 */
+	gsize len;
+	guint32 msgid;
+	gboolean valid;
+} RequestDigest;
+
 struct IkeSa {
 	Engine *engine;
 	guint serial;
@@ -330,6 +339,8 @@ struct IkeSa {
 	guint32 peer_next_msgid; /* the peer's next request */
 	SentMessage request;     /* outstanding request, for retransmission */
 	SentMessage response;    /* last response, for retransmitted requests */
+	RequestDigest request_in;  /* last authenticated request datagram */
+	RequestDigest response_to; /* the request datagram @response answers */
 	gboolean response_natt;
 	guint retransmits;       /* of the outstanding request */
 	guint retransmit_timer;

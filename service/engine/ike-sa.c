@@ -577,16 +577,20 @@ decrypt_message(IkeSa *sa, IkeMessage *msg, GError **error)
 }
 
 /* Decrypts a non-IKE_SA_INIT message; FALSE means drop (counted unless
- * a fragment was kept). */
+ * a fragment was kept).  @result, if not NULL, gets the FragResult. */
 static gboolean
-open_message(IkeSa *sa, IkeMessage *msg, const char *what)
+open_message(IkeSa *sa, IkeMessage *msg, const char *what, FragResult *result)
 {
 	g_autoptr(GError) error = NULL;
-	FragResult r;
+	FragResult r = FRAG_COMPLETE;
 
+	if (result != NULL)
+		*result = r;
 	if (msg->header.exchange_type == IKE_EXCHANGE_IKE_SA_INIT)
 		return TRUE;
 	r = decrypt_message(sa, msg, &error);
+	if (result != NULL)
+		*result = r;
 	switch (r) {
 	case FRAG_COMPLETE:
 		return TRUE;
@@ -849,6 +853,8 @@ send_response(IkeSa *sa, guint8 exchange, guint32 msgid, GPtrArray *payloads)
 		sa->init_response = g_bytes_ref(g_ptr_array_index(bytes, 0));
 	}
 	store(&sa->response, bytes, msgid);
+	sa->response_to = sa->request_in;
+	sa->response_to.valid = sa->request_in.valid && sa->request_in.msgid == msgid;
 	sa->response_natt = sa->natt;
 	send_stored(sa, &sa->response, sa->natt);
 }
@@ -976,7 +982,7 @@ receive_response(IkeSa *sa, const NetPacket *pkt, IkeMessage *msg)
 		sa->engine->counters.messages_dropped++;
 		return;
 	}
-	if (!open_message(sa, msg, "response"))
+	if (!open_message(sa, msg, "response", NULL))
 		return;
 	if (!ike_message_check_rules(msg, &error)) {
 		g_debug("\"%s\" #%u: dropping response: %s", ike_sa_conn_name(sa), sa->serial,
@@ -1006,15 +1012,38 @@ later_fragment(const IkeMessage *msg)
 }
 
 static void
+request_digest(RequestDigest *d, const NetPacket *pkt, guint32 msgid)
+{
+	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+	gsize n = sizeof d->digest;
+
+	g_checksum_update(sum, pkt->data, (gssize) pkt->len);
+	g_checksum_get_digest(sum, d->digest, &n);
+	d->len = pkt->len;
+	d->msgid = msgid;
+	d->valid = TRUE;
+}
+
+static void
 receive_request(IkeSa *sa, const NetPacket *pkt, IkeMessage *msg)
 {
 	g_autoptr(IkeMessage) owned = msg;
 	g_autoptr(GError) error = NULL;
 	guint32 msgid = msg->header.message_id;
+	RequestDigest d;
+	FragResult fr;
 	Task *task;
 
 	if (sa->response.valid && msgid == sa->response.msgid && !later_fragment(msg)) {
 		/* §2.1: a retransmitted request gets the same response again */
+		request_digest(&d, pkt, msgid);
+		if (!sa->response_to.valid || sa->response_to.len != d.len ||
+		    memcmp(sa->response_to.digest, d.digest, sizeof d.digest) != 0) {
+			g_debug("\"%s\" #%u: request %u differs from the one answered, dropping it",
+			        ike_sa_conn_name(sa), sa->serial, msgid);
+			sa->engine->counters.messages_dropped++;
+			return;
+		}
 		g_debug("\"%s\" #%u: retransmitted request %u, resending the response",
 		        ike_sa_conn_name(sa), sa->serial, msgid);
 		sa->messages_in++;
@@ -1033,7 +1062,14 @@ receive_request(IkeSa *sa, const NetPacket *pkt, IkeMessage *msg)
 		        "retransmission", ike_sa_conn_name(sa), sa->serial, msgid);
 		return;
 	}
-	if (!open_message(sa, msg, "request"))
+	fr = FRAG_FAILED;
+	if (!open_message(sa, msg, "request", &fr) && fr != FRAG_MORE)
+		return;
+	/* authenticated: the first datagram (or fragment 1) is what a
+	 * retransmission must repeat */
+	if (!later_fragment(msg))
+		request_digest(&sa->request_in, pkt, msgid);
+	if (fr == FRAG_MORE)
 		return;
 	if (!ike_message_check_rules(msg, &error)) {
 		g_debug("\"%s\" #%u: dropping request: %s", ike_sa_conn_name(sa), sa->serial,

@@ -182,6 +182,72 @@ test_retransmit(void)
 }
 
 static gboolean
+record_auth_request(TestWire *w, const TestPeer *from, const guint8 *data, gsize len,
+                    gpointer user_data)
+{
+	GBytes **req = user_data;
+	IkeHeader h;
+
+	if (*req == NULL && from == &w->a && ike_header_peek(data, len, &h, NULL) &&
+	    h.exchange_type == IKE_EXCHANGE_IKE_AUTH && !(h.flags & IKE_FLAG_RESPONSE))
+		*req = g_bytes_new(data, len);
+	return FALSE;
+}
+
+static void
+inject_to_b(TestWire *w, const guint8 *data, gsize len)
+{
+	NetPacket pkt = {0};
+
+	net_endpoint_parse("192.0.2.1", 4500, &pkt.remote);
+	net_endpoint_parse("192.0.2.2", 4500, &pkt.local);
+	pkt.data = data;
+	pkt.len = len;
+	net_io_inject(w->b.io, &pkt, FALSE);
+	test_run_for(50);
+}
+
+/* §2.1: only the same message is a retransmission; another datagram with
+ * the live SPIs and message ID must not make the responder send. */
+static void
+test_retransmit_must_match(void)
+{
+	TestWire *w = test_wire_new();
+	TestResult r;
+	g_autoptr(GBytes) req = NULL;
+	EngineCounters before, after;
+	gsize len;
+	const guint8 *orig;
+	g_autofree guint8 *forged = NULL;
+
+	setup_pair(w, NULL, NULL);
+	w->filter = record_auth_request;
+	w->filter_data = &req;
+	test_initiate(&w->a, "c", &r, 5000);
+	g_assert_cmpint(r.status, ==, ENGINE_STATUS_OK);
+	assert_tunnel_up(w);
+	g_assert_nonnull(req);
+	g_assert_cmpuint(test_wire_count(w, "b->a IKE_AUTH response 1"), ==, 1);
+	orig = g_bytes_get_data(req, &len);
+
+	/* same header (SPIs, message ID), different body */
+	forged = g_memdup2(orig, len);
+	forged[len - 1] ^= 0x01;
+	engine_get_counters(w->b.engine, &before);
+	inject_to_b(w, forged, len);
+	engine_get_counters(w->b.engine, &after);
+	g_assert_cmpuint(test_wire_count(w, "b->a IKE_AUTH response 1"), ==, 1);
+	g_assert_cmpuint(after.messages_dropped, ==, before.messages_dropped + 1);
+
+	/* a byte-identical duplicate still gets the cached response */
+	inject_to_b(w, orig, len);
+	g_assert_cmpuint(test_wire_count(w, "b->a IKE_AUTH response 1"), ==, 2);
+	assert_tunnel_up(w);
+	test_result_clear(&r);
+	test_wire_free(w);
+}
+
+static gboolean
 drop_all(TestWire *w, const TestPeer *from, const guint8 *data, gsize len, gpointer user_data)
 {
 	return TRUE;
@@ -910,6 +976,7 @@ main(int argc, char **argv)
 	g_test_add_func("/engine/exchange/establish", test_establish);
 	g_test_add_func("/engine/exchange/invalid-ke", test_invalid_ke);
 	g_test_add_func("/engine/exchange/retransmit", test_retransmit);
+	g_test_add_func("/engine/exchange/retransmit-must-match", test_retransmit_must_match);
 	g_test_add_func("/engine/exchange/no-answer", test_no_answer);
 	g_test_add_func("/engine/exchange/wrong-psk", test_wrong_psk);
 	g_test_add_func("/engine/exchange/no-proposal-ike", test_no_proposal_ike);
