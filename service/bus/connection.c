@@ -58,7 +58,7 @@ G_DEFINE_TYPE(BusConnSkeleton, bus_conn_skeleton, IKEBUS_TYPE_CONN_SKELETON)
 
 static const BusHandler conn_handlers[];
 static const gsize n_conn_handlers;
-static GDBusInterfaceGetPropertyFunc parent_get_property;
+static BusSkeletonVTable conn_vtable;
 
 static void flush_sa_paths(BusConnObject *obj);
 
@@ -83,27 +83,18 @@ conn_get_property(GDBusConnection *connection, const char *sender, const char *o
 
 	if (obj != NULL)
 		flush_sa_paths(obj);
-	return parent_get_property(connection, sender, object_path, interface_name,
+	return conn_vtable.parent_get_property(connection, sender, object_path, interface_name,
 				   property_name, error, user_data);
 }
 
+/* properties stay with the generated code, methods come to us */
 static GDBusInterfaceVTable *
 conn_skeleton_get_vtable(GDBusInterfaceSkeleton *skeleton)
 {
-	static GDBusInterfaceVTable vtable;
-	static gsize once = 0;
+	gpointer parent = bus_conn_skeleton_parent_class;
 
-	if (g_once_init_enter(&once)) {
-		GDBusInterfaceSkeletonClass *parent =
-			G_DBUS_INTERFACE_SKELETON_CLASS(bus_conn_skeleton_parent_class);
-
-		vtable = *parent->get_vtable(skeleton);
-		vtable.method_call = conn_method_call;
-		parent_get_property = vtable.get_property;
-		vtable.get_property = conn_get_property;
-		g_once_init_leave(&once, 1);
-	}
-	return &vtable;
+	return bus_skeleton_vtable(&conn_vtable, G_DBUS_INTERFACE_SKELETON_CLASS(parent), skeleton,
+				   conn_method_call, conn_get_property);
 }
 
 static void

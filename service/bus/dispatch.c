@@ -114,3 +114,18 @@ bus_option_bool(GVariant *options, const char *key, gboolean fallback)
 
 	return g_variant_lookup(options, key, "b", &b) ? b : fallback;
 }
+
+GDBusInterfaceVTable *
+bus_skeleton_vtable(BusSkeletonVTable *v, GDBusInterfaceSkeletonClass *parent,
+		    GDBusInterfaceSkeleton *skeleton, GDBusInterfaceMethodCallFunc method_call,
+		    GDBusInterfaceGetPropertyFunc get_property)
+{
+	if (g_once_init_enter(&v->once)) {
+		v->vtable = *parent->get_vtable(skeleton);
+		v->vtable.method_call = method_call;
+		v->parent_get_property = v->vtable.get_property;
+		v->vtable.get_property = get_property;
+		g_once_init_leave(&v->once, 1);
+	}
+	return &v->vtable;
+}

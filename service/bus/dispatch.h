@@ -46,6 +46,21 @@ void bus_dispatch(BusAuthz *authz, const char *interface, const BusHandler *hand
 /* Replies with @error after converting it to IKEBUS_ERROR; takes @error. */
 void bus_return_error(GDBusMethodInvocation *invocation, GError *error);
 
+/* A generated skeleton's vtable with our method handler (which dispatches
+ * through bus_dispatch()) and our property getter in place of the codegen's;
+ * the codegen's getter stays reachable as @parent_get_property.  One per
+ * skeleton class, filled on first use, thread-safe. */
+typedef struct {
+	GDBusInterfaceVTable vtable;
+	GDBusInterfaceGetPropertyFunc parent_get_property;
+	gsize once;
+} BusSkeletonVTable;
+
+GDBusInterfaceVTable *bus_skeleton_vtable(BusSkeletonVTable *v, GDBusInterfaceSkeletonClass *parent,
+					  GDBusInterfaceSkeleton *skeleton,
+					  GDBusInterfaceMethodCallFunc method_call,
+					  GDBusInterfaceGetPropertyFunc get_property);
+
 /* The "options" helpers every handler uses. An a{sv} must only hold keys of
  * @allowed (NULL-terminated) with the right types (@types, same order, as
  * GVariant type strings); else InvalidArgument naming "@what: key". */

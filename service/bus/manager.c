@@ -38,7 +38,7 @@ G_DEFINE_TYPE(BusManagerSkeleton, bus_manager_skeleton, IKEBUS_TYPE_MANAGER_SKEL
 
 static const BusHandler manager_handlers[];
 static const gsize n_manager_handlers;
-static GDBusInterfaceGetPropertyFunc parent_get_property;
+static BusSkeletonVTable manager_vtable;
 
 static void flush_connection_paths(BusManager *manager);
 
@@ -70,28 +70,18 @@ manager_get_property(GDBusConnection *connection, const char *sender, const char
 
 	if (manager != NULL)
 		flush_connection_paths(manager);
-	return parent_get_property(connection, sender, object_path, interface_name,
+	return manager_vtable.parent_get_property(connection, sender, object_path, interface_name,
 				   property_name, error, user_data);
 }
 
+/* properties stay with the generated code, methods come to us */
 static GDBusInterfaceVTable *
 manager_skeleton_get_vtable(GDBusInterfaceSkeleton *skeleton)
 {
-	static GDBusInterfaceVTable vtable;
-	static gsize once = 0;
+	gpointer parent = bus_manager_skeleton_parent_class;
 
-	if (g_once_init_enter(&once)) {
-		GDBusInterfaceSkeletonClass *parent =
-			G_DBUS_INTERFACE_SKELETON_CLASS(bus_manager_skeleton_parent_class);
-
-		/* properties stay with the generated code, methods come to us */
-		vtable = *parent->get_vtable(skeleton);
-		vtable.method_call = manager_method_call;
-		parent_get_property = vtable.get_property;
-		vtable.get_property = manager_get_property;
-		g_once_init_leave(&once, 1);
-	}
-	return &vtable;
+	return bus_skeleton_vtable(&manager_vtable, G_DBUS_INTERFACE_SKELETON_CLASS(parent), skeleton,
+				   manager_method_call, manager_get_property);
 }
 
 static void
