@@ -249,7 +249,7 @@ show_text(Runner *r, const CtlCall *call, GVariant *body)
 		g_autoptr(GVariant) states = NULL;
 
 		g_variant_get_child(call->args, 0, "&s", &form);
-		if (ctl_status_wants_states(form))
+		if (ctl_status_wants_states(form, body))
 			states = fetch_states(r, call);
 		ctl_format_status(text, form, body, states, &f);
 	} else if (g_str_equal(call->method, "List")) {

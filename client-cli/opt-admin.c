@@ -42,7 +42,8 @@ typedef enum {
 
 static const CtlOption admin_options[] = {
 	FLAG("listen", N_("Listen for IKE on the public interfaces"), ADMIN_LISTEN, "Listen", NULL),
-	FLAG("unlisten", N_("Stop listening for IKE"), ADMIN_UNLISTEN, "Unlisten", NULL),
+	FLAG("unlisten", N_("Stop listening for IKE (the UDP 500/4500 sockets close; SAs and ESP stay)"),
+	     ADMIN_UNLISTEN, "Unlisten", NULL),
 	FLAG("ddos-auto", N_("Anti-DDoS measures by load"), ADMIN_DDOS, "SetDdosMode", "auto"),
 	FLAG("ddos-busy", N_("Anti-DDoS measures on"), ADMIN_DDOS, "SetDdosMode", "busy"),
 	FLAG("ddos-unlimited", N_("Anti-DDoS measures off"), ADMIN_DDOS, "SetDdosMode",
@@ -53,11 +54,16 @@ static const CtlOption admin_options[] = {
 	     ADMIN_GLOBAL_REDIRECT, "mode", "s"),
 	WITH("global-redirect-to", N_("ADDRESS,..."), N_("Where --global-redirect sends peers"),
 	     ADMIN_GLOBAL_REDIRECT_TO, "to", "as"),
-	WITH("crash", N_("ADDRESS"), N_("Treat the peer at ADDRESS as crashed"), ADMIN_CRASH,
-	     "peer_address", "s"),
+	{ "crash", CTL_ARG_OPTIONAL, N_("ADDRESS"),
+	  N_("Treat the peer at ADDRESS as crashed: delete its SAs without a Delete, then "
+	     "restart as after a failed liveness check; with --deleteuser and no ADDRESS, "
+	     "delete the user's SAs that way (DeleteUser option \"crash\")"),
+	  ADMIN_CRASH, "peer_address", "s", CTL_CONV_NONE, NULL },
 	WITH("deletestate", N_("SERIAL"), N_("Delete the IKE or Child SA #SERIAL"),
 	     ADMIN_DELETESTATE, "serial", "u"),
-	FLAG("deleteuser", N_("Delete the SAs of the XAUTH/EAP user given by --name"),
+	FLAG("deleteuser",
+	     N_("Delete the IKE SAs whose authenticated peer ID (IKEv2 has no XAUTH) is --name, "
+		"sending a Delete (--crash: without one)"),
 	     ADMIN_DELETEUSER, "DeleteUser", NULL),
 	WITH("debug", N_("CLASS"), N_("Enable a debug class (none, all, help, CLASS, no-CLASS)"),
 	     ADMIN_DEBUG, "changes", "as"),
@@ -190,6 +196,12 @@ admin_apply(CtlRequest *req, const CtlOption *opt, const char *value, GError **e
 	case ADMIN_GLOBAL_REDIRECT_TO:
 		return admin_redirect(req, opt, value, error);
 	case ADMIN_CRASH:
+		if (value == NULL) { /* --deleteuser --crash: checked with the request */
+			if (req->delete_user_crash)
+				return fail(error, _("option \"--%s\" given twice"), opt->name);
+			req->delete_user_crash = TRUE;
+			return TRUE;
+		}
 		why = ikebus_check_ip(value);
 		if (why != NULL)
 			return fail(error, "--%s: %s", opt->name, why);

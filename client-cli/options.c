@@ -210,6 +210,12 @@ take_value(const CtlOption *opt, const char *eq, int argc, char **argv, int *i,
 			return FALSE;
 		}
 		return TRUE;
+	case CTL_ARG_OPTIONAL:
+		if (eq != NULL)
+			*value = eq + 1;
+		else if (*i + 1 < argc && !g_str_has_prefix(argv[*i + 1], "--"))
+			*value = argv[++*i];
+		return TRUE;
 	}
 	return FALSE;
 }
@@ -270,7 +276,9 @@ ctl_print_help(FILE *out)
 			const CtlOption *opt = &family->options[i];
 			g_autofree char *left = NULL;
 
-			if (opt->arg_name != NULL)
+			if (opt->arg_name != NULL && opt->arg == CTL_ARG_OPTIONAL)
+				left = g_strdup_printf("--%s [%s]", opt->name, opt->arg_name);
+			else if (opt->arg_name != NULL)
 				left = g_strdup_printf("--%s %s", opt->name, opt->arg_name);
 			else
 				left = g_strdup_printf("--%s", opt->name);

@@ -122,6 +122,7 @@ typedef struct {
 
 	/* daemon-wide */
 	char *crash;
+	gboolean delete_user_crash; /* --deleteuser with --crash (no address) */
 	guint32 delete_state;
 	const char *ddos_mode;
 	char *global_redirect;
@@ -140,6 +141,9 @@ typedef struct {
 typedef enum {
 	CTL_ARG_NONE,
 	CTL_ARG_REQUIRED,
+	/* "--opt=value", or the next word unless it is an option; else no
+	 * value (NULL): whack's "--crash [ipaddress]" */
+	CTL_ARG_OPTIONAL,
 } CtlArg;
 
 /* How a row of the connection families turns into its value. */
@@ -153,7 +157,8 @@ typedef enum {
 
 typedef struct CtlOption CtlOption;
 
-/* Applies one parsed option to @req; @value is NULL for CTL_ARG_NONE. */
+/* Applies one parsed option to @req; @value is NULL for CTL_ARG_NONE (and
+ * for CTL_ARG_OPTIONAL without a value). */
 typedef gboolean (*CtlApplyFunc)(CtlRequest *req, const CtlOption *opt, const char *value,
 				 GError **error);
 

@@ -687,7 +687,9 @@ append_traffic(GString *out, GVariant *rows, SaTable *sas)
 		const Sa *child = sa_find(sas, FALSE, serial);
 		const Sa *ike = child != NULL ? sa_find(sas, TRUE, child->ike_serial) : NULL;
 		const char *user = ctl_row_str(row, "username", "");
-		const char *id = ike != NULL ? ctl_row_str(ike->row, "remote-id", "") : "";
+		/* ikebusd names the peer's ID in the row; an older one only in showstates */
+		const char *id = ike != NULL ? ctl_row_str(ike->row, "remote-id", "")
+					     : ctl_row_str(row, "remote-id", "");
 		g_autofree char *type = g_ascii_strup(
 			child != NULL ? ctl_row_str(child->row, "protocol", "esp") : "esp", -1);
 		GString *line = g_string_new(CTL_RC_TRAFFIC);
@@ -789,9 +791,18 @@ append_generic(GString *out, GVariant *rows)
 }
 
 gboolean
-ctl_status_wants_states(const char *form)
+ctl_status_wants_states(const char *form, GVariant *rows)
 {
-	return g_str_equal(form, "connectionstatus") || g_str_equal(form, "trafficstatus");
+	g_autoptr(GVariant) first = NULL;
+
+	if (g_str_equal(form, "connectionstatus"))
+		return TRUE;
+	if (!g_str_equal(form, "trafficstatus"))
+		return FALSE;
+	/* rows that name the peer's ID need nothing else (the protocol is ESP) */
+	first = rows != NULL && g_variant_n_children(rows) > 0 ? g_variant_get_child_value(rows, 0)
+							       : NULL;
+	return first != NULL && !ctl_row_has(first, "remote-id");
 }
 
 void

@@ -13,6 +13,17 @@ json_string(GString *out, const char *s)
 {
 	g_string_append_c(out, '"');
 	for (const unsigned char *p = (const unsigned char *) s; *p != '\0'; p++) {
+		/* the plain run up to the next character that needs escaping, at once */
+		const unsigned char *q = p;
+
+		while (*q >= 0x20 && *q != '"' && *q != '\\')
+			q++;
+		if (q > p) {
+			g_string_append_len(out, (const char *) p, q - p);
+			p = q;
+			if (*p == '\0')
+				break;
+		}
 		switch (*p) {
 		case '"':
 			g_string_append(out, "\\\"");
@@ -36,46 +47,64 @@ json_string(GString *out, const char *s)
 	g_string_append_c(out, '"');
 }
 
-static int
-compare_entry_keys(gconstpointer a, gconstpointer b)
-{
-	g_autoptr(GVariant) ka = g_variant_get_child_value(*(GVariant *const *) a, 0);
-	g_autoptr(GVariant) kb = g_variant_get_child_value(*(GVariant *const *) b, 0);
+typedef struct {
+	const char *key; /* NULL: not a string key */
+	GVariant *entry;
+} JsonEntry;
 
-	if (g_variant_is_of_type(ka, G_VARIANT_TYPE_STRING) &&
-	    g_variant_is_of_type(kb, G_VARIANT_TYPE_STRING))
-		return strcmp(g_variant_get_string(ka, NULL), g_variant_get_string(kb, NULL));
+static gint
+compare_json_entries(gconstpointer a, gconstpointer b, gpointer unused)
+{
+	const JsonEntry *x = a, *y = b;
+
+	if (x->key != NULL && y->key != NULL)
+		return strcmp(x->key, y->key);
 	return 0;
 }
 
 /* Objects print their keys sorted: ikebusd builds its dictionaries from hash
- * tables, and a machine diffing two runs should not see the order change. */
+ * tables, and a machine diffing two runs should not see the order change.
+ * Each key is read once (not once per comparison). */
 static void
 json_container(GString *out, GVariant *value)
 {
 	gboolean dict = g_variant_is_of_type(value, G_VARIANT_TYPE_ARRAY) &&
 			g_variant_type_is_dict_entry(g_variant_type_element(g_variant_get_type(value)));
-	g_autoptr(GPtrArray) children = g_ptr_array_new_with_free_func((GDestroyNotify) g_variant_unref);
+	gsize n = g_variant_n_children(value);
+	g_autofree JsonEntry *entries = g_new(JsonEntry, n);
 	GVariantIter iter;
 	GVariant *child;
+	gsize i = 0;
 
 	g_variant_iter_init(&iter, value);
-	while ((child = g_variant_iter_next_value(&iter)) != NULL)
-		g_ptr_array_add(children, child);
+	while (i < n && (child = g_variant_iter_next_value(&iter)) != NULL) {
+		entries[i].entry = child;
+		entries[i].key = NULL;
+		if (dict) {
+			g_autoptr(GVariant) k = g_variant_get_child_value(child, 0);
+
+			/* the string lives in @child's data, which outlives @k */
+			if (g_variant_is_of_type(k, G_VARIANT_TYPE_STRING))
+				entries[i].key = g_variant_get_string(k, NULL);
+		}
+		i++;
+	}
+	n = i;
+	/* a merge sort: stable, so non-string keys keep their order */
 	if (dict)
-		g_ptr_array_sort(children, compare_entry_keys);
+		g_qsort_with_data(entries, (gint) n, sizeof(JsonEntry), compare_json_entries, NULL);
 	g_string_append_c(out, dict ? '{' : '[');
-	for (guint i = 0; i < children->len; i++) {
-		child = children->pdata[i];
+	for (i = 0; i < n; i++) {
+		child = entries[i].entry;
 		if (i > 0)
 			g_string_append_c(out, ',');
 		if (dict) {
-			g_autoptr(GVariant) k = g_variant_get_child_value(child, 0);
 			g_autoptr(GVariant) v = g_variant_get_child_value(child, 1);
 
-			if (g_variant_is_of_type(k, G_VARIANT_TYPE_STRING))
-				json_string(out, g_variant_get_string(k, NULL));
-			else {
+			if (entries[i].key != NULL) {
+				json_string(out, entries[i].key);
+			} else {
+				g_autoptr(GVariant) k = g_variant_get_child_value(child, 0);
 				g_autofree char *printed = g_variant_print(k, FALSE);
 
 				json_string(out, printed);
@@ -85,6 +114,7 @@ json_container(GString *out, GVariant *value)
 		} else {
 			ctl_json_append(out, child);
 		}
+		g_variant_unref(child);
 	}
 	g_string_append_c(out, dict ? '}' : ']');
 }
@@ -212,22 +242,71 @@ ctl_text_append_row(GString *out, GVariant *row)
 
 /* ---- helpers of the formatters (output-private.h) ------------------------------- */
 
+/* An index of each row looked into. A lookup in an a{sv} walks its entries,
+ * making a GVariant of each, and the status lines look ~15 keys up in each
+ * SA row of ~25: with 10,000 SAs that was most of ikebusctl's time. An
+ * indexed row is referenced, so its address cannot come back as another
+ * row's; the index is dropped as a whole past ROW_INDEX_MAX rows. */
+#define ROW_INDEX_MAX 200000
+
+static GHashTable *row_index; /* row (ref) -> GHashTable key -> value (ref) */
+
+static void
+row_index_drop(gpointer key)
+{
+	g_variant_unref(key);
+}
+
+/* @row's value of @key, borrowed (valid while @row lives), or NULL. */
+static GVariant *
+row_value(GVariant *row, const char *key)
+{
+	GHashTable *fields;
+	gsize n;
+
+	if (!g_variant_is_of_type(row, G_VARIANT_TYPE_VARDICT))
+		return NULL;
+	if (row_index == NULL || g_hash_table_size(row_index) >= ROW_INDEX_MAX) {
+		g_clear_pointer(&row_index, g_hash_table_unref);
+		row_index = g_hash_table_new_full(NULL, NULL, row_index_drop,
+						  (GDestroyNotify) g_hash_table_unref);
+	}
+	fields = g_hash_table_lookup(row_index, row);
+	if (fields != NULL)
+		return g_hash_table_lookup(fields, key);
+	fields = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_variant_unref);
+	n = g_variant_n_children(row);
+	for (gsize i = 0; i < n; i++) {
+		g_autoptr(GVariant) entry = g_variant_get_child_value(row, i);
+		g_autoptr(GVariant) k = g_variant_get_child_value(entry, 0);
+		g_autoptr(GVariant) boxed = g_variant_get_child_value(entry, 1);
+		/* the key's string lives in @row's data, which outlives @k */
+		const char *name = g_variant_get_string(k, NULL);
+
+		/* the first of duplicate keys, as g_variant_lookup_value() */
+		if (!g_hash_table_contains(fields, name))
+			g_hash_table_insert(fields, (gpointer) name, g_variant_get_variant(boxed));
+	}
+	g_hash_table_insert(row_index, g_variant_ref(row), fields);
+	return g_hash_table_lookup(fields, key);
+}
+
 const char *
 ctl_row_str(GVariant *row, const char *key, const char *def)
 {
-	g_autoptr(GVariant) v = g_variant_lookup_value(row, key, NULL);
+	GVariant *v = row_value(row, key);
 
 	if (v == NULL || !(g_variant_is_of_type(v, G_VARIANT_TYPE_STRING) ||
 			   g_variant_is_of_type(v, G_VARIANT_TYPE_OBJECT_PATH)))
 		return def;
-	/* the value lives in @row's serialised data, which outlives @v */
+	/* the value lives in @row's data, which outlives this call */
 	return g_variant_get_string(v, NULL);
 }
 
 gint64
 ctl_row_int(GVariant *row, const char *key, gint64 def)
 {
-	g_autoptr(GVariant) v = g_variant_lookup_value(row, key, NULL);
+	GVariant *v = row_value(row, key);
 
 	if (v == NULL)
 		return def;
@@ -265,7 +344,7 @@ ctl_row_int(GVariant *row, const char *key, gint64 def)
 guint64
 ctl_row_uint(GVariant *row, const char *key, guint64 def)
 {
-	g_autoptr(GVariant) v = g_variant_lookup_value(row, key, NULL);
+	GVariant *v = row_value(row, key);
 	gint64 i;
 
 	if (v == NULL)
@@ -283,25 +362,26 @@ ctl_row_uint(GVariant *row, const char *key, guint64 def)
 gboolean
 ctl_row_bool(GVariant *row, const char *key, gboolean def)
 {
-	gboolean b;
+	GVariant *v = row_value(row, key);
 
-	return g_variant_lookup(row, key, "b", &b) ? b : def;
+	return v != NULL && g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN) ? g_variant_get_boolean(v)
+									     : def;
 }
 
 const char **
 ctl_row_strv(GVariant *row, const char *key)
 {
-	g_autoptr(GVariant) v = g_variant_lookup_value(row, key, G_VARIANT_TYPE_STRING_ARRAY);
+	GVariant *v = row_value(row, key);
 
-	return v != NULL ? g_variant_get_strv(v, NULL) : NULL;
+	return v != NULL && g_variant_is_of_type(v, G_VARIANT_TYPE_STRING_ARRAY)
+		       ? g_variant_get_strv(v, NULL)
+		       : NULL;
 }
 
 gboolean
 ctl_row_has(GVariant *row, const char *key)
 {
-	g_autoptr(GVariant) v = g_variant_lookup_value(row, key, NULL);
-
-	return v != NULL;
+	return row_value(row, key) != NULL;
 }
 
 void

@@ -40,8 +40,10 @@ void ctl_text_append_row(GString *out, GVariant *row);
 void ctl_format_status(GString *out, const char *form, GVariant *rows, GVariant *states,
 		       const CtlFormat *f);
 
-/* Whether the text of @form is better with the showstates rows (see above). */
-gboolean ctl_status_wants_states(const char *form);
+/* Whether the text of @form with its @rows (GetStatus' aa{sv}) is better with
+ * the showstates rows (see above): connectionstatus, and trafficstatus rows
+ * of an ikebusd that does not name the peer's ID in them. */
+gboolean ctl_status_wants_states(const char *form, GVariant *rows);
 
 /* Manager.GetGlobalStatistics' a{sv} (or a globalstatus row) as pluto's
  * "000 current.states.ike=1" lines. */

@@ -198,6 +198,10 @@ ctl_request_check(CtlRequest *req, GError **error)
 	}
 	if (req->actions[CTL_ACT_ADD_CONNECTION] && req->actions[CTL_ACT_DELETE_USER])
 		return fail(error, _("--deleteuser: --name is a user here, not a connection"));
+	if (req->delete_user_crash && !req->actions[CTL_ACT_DELETE_USER])
+		return fail(error, _("--crash needs an ADDRESS (or --deleteuser)"));
+	if (req->actions[CTL_ACT_CRASH] && req->actions[CTL_ACT_DELETE_USER])
+		return fail(error, _("--deleteuser: --crash takes no ADDRESS here"));
 	mask = action_mask(req);
 	if (!check_companions(req, mask, error))
 		return FALSE;
@@ -452,6 +456,19 @@ add_key(GPtrArray *calls, const CtlRequest *req)
 		    CTL_REPLY_NONE);
 }
 
+/* --deleteuser --name USER [--crash] */
+static void
+add_delete_user(GPtrArray *calls, const CtlRequest *req)
+{
+	GVariantDict d;
+
+	g_variant_dict_init(&d, NULL);
+	if (req->delete_user_crash)
+		g_variant_dict_insert(&d, "crash", "b", TRUE);
+	add_manager(calls, "DeleteUser", g_variant_new("(s@a{sv})", req->name, dict_end_sorted(&d)),
+		    CTL_REPLY_NONE);
+}
+
 static void
 add_shutdown(GPtrArray *calls, const CtlRequest *req)
 {
@@ -572,8 +589,7 @@ add_action(GPtrArray *calls, const CtlRequest *req, CtlAction a)
 				    g_variant_new("(^as@a{sv})", req->redirect_to, empty_dict()), CTL_REPLY_NONE);
 		break;
 	case CTL_ACT_DELETE_USER:
-		add_manager(calls, "DeleteUser", g_variant_new("(s@a{sv})", req->name, empty_dict()),
-			    CTL_REPLY_NONE);
+		add_delete_user(calls, req);
 		break;
 	case CTL_ACT_STATUS:
 		add_status(calls, req);

@@ -2,7 +2,8 @@
 /*
  * The polkit check, in three asynchronous steps so the main loop never waits:
  *   1. ask the bus who the caller is (GetConnectionCredentials: uid for the
- *      audit line, pid for a session-bus subject);
+ *      audit line, pid for the unix-process subject; remembered per unique
+ *      bus name, which never passes to another connection);
  *   2. wait for the PolkitAuthority if it has not arrived yet;
  *   3. CheckAuthorization, then reply or run the handler's callback.
  */
@@ -20,7 +21,22 @@ struct _BusAuthz {
 	gboolean fetching;
 	GQueue waiting;		    /* of AuthzRequest, waiting for the authority */
 	gboolean subject_is_bus_name;
+	/* unique bus name -> AuthzCreds: what GetConnectionCredentials said. A
+	 * unique name is never given to another connection, and a connection's
+	 * uid and pid do not change, so the answer holds as long as the name
+	 * sends; kept for the last CREDS_CACHE_MAX callers (a client adding
+	 * 10,000 connections asked the bus 10,000 times). polkit is still asked
+	 * on every call. */
+	GHashTable *creds;
 };
+
+#define CREDS_CACHE_MAX 256
+
+typedef struct {
+	guint32 uid;
+	guint32 pid;
+	gboolean have_pid;
+} AuthzCreds;
 
 G_DEFINE_TYPE(BusAuthz, bus_authz, G_TYPE_OBJECT)
 
@@ -156,38 +172,24 @@ authority_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		authz_request_ask_polkit(req);
 }
 
+/* The caller is known (@creds): on to polkit. Consumes @req_in. */
 static void
-credentials_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+authz_request_identified(AuthzRequest *req_in, const AuthzCreds *creds)
 {
-	g_autoptr(AuthzRequest) req = user_data;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GVariant) reply = NULL;
-	g_autoptr(GVariant) creds = NULL;
-	guint32 pid = 0;
+	g_autoptr(AuthzRequest) req = req_in;
 
-	reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
-	if (reply == NULL) {
-		/* the caller is gone or the bus misbehaves: nobody to authorize */
-		authz_request_fail(req, IKEBUS_ERROR_FAILED, "Could not identify the caller: %s",
-				   error->message);
-		return;
-	}
-	g_variant_get(reply, "(@a{sv})", &creds);
-	if (!g_variant_lookup(creds, "UnixUserID", "u", &req->uid)) {
-		authz_request_fail(req, IKEBUS_ERROR_FAILED, "The bus did not report the caller's uid");
-		return;
-	}
+	req->uid = creds->uid;
 	if (req->authz->subject_is_bus_name) {
 		const char *sender = g_dbus_method_invocation_get_sender(req->invocation);
 
 		req->subject = polkit_system_bus_name_new(sender);
 	} else {
-		if (!g_variant_lookup(creds, "ProcessID", "u", &pid)) {
+		if (!creds->have_pid) {
 			authz_request_fail(req, IKEBUS_ERROR_FAILED,
 					   "The bus did not report the caller's pid");
 			return;
 		}
-		req->subject = polkit_unix_process_new_for_owner((gint) pid, 0, (gint) req->uid);
+		req->subject = polkit_unix_process_new_for_owner((gint) creds->pid, 0, (gint) req->uid);
 	}
 
 	if (req->authz->fetching) {
@@ -200,11 +202,45 @@ credentials_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	authz_request_ask_polkit(g_steal_pointer(&req));
 }
 
+static void
+credentials_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(AuthzRequest) req = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GVariant) dict = NULL;
+	AuthzCreds creds = { 0 };
+	BusAuthz *authz = req->authz;
+	const char *sender;
+
+	reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+	if (reply == NULL) {
+		/* the caller is gone or the bus misbehaves: nobody to authorize */
+		authz_request_fail(req, IKEBUS_ERROR_FAILED, "Could not identify the caller: %s",
+				   error->message);
+		return;
+	}
+	g_variant_get(reply, "(@a{sv})", &dict);
+	if (!g_variant_lookup(dict, "UnixUserID", "u", &creds.uid)) {
+		authz_request_fail(req, IKEBUS_ERROR_FAILED, "The bus did not report the caller's uid");
+		return;
+	}
+	creds.have_pid = g_variant_lookup(dict, "ProcessID", "u", &creds.pid);
+	sender = g_dbus_method_invocation_get_sender(req->invocation);
+	if (g_hash_table_size(authz->creds) >= CREDS_CACHE_MAX)
+		g_hash_table_remove_all(authz->creds);
+	if (sender != NULL)
+		g_hash_table_replace(authz->creds, g_strdup(sender), g_memdup2(&creds, sizeof(creds)));
+	authz_request_identified(g_steal_pointer(&req), &creds);
+}
+
 void
 bus_authz_check(BusAuthz *authz, GDBusMethodInvocation *invocation, const char *action_id,
 		BusAuthzFunc authorized, gpointer user_data, GDestroyNotify user_data_free)
 {
 	AuthzRequest *req;
+	const AuthzCreds *creds;
+	const char *sender;
 
 	g_return_if_fail(BUS_IS_AUTHZ(authz));
 	g_return_if_fail(G_IS_DBUS_METHOD_INVOCATION(invocation));
@@ -218,6 +254,12 @@ bus_authz_check(BusAuthz *authz, GDBusMethodInvocation *invocation, const char *
 	req->user_data = user_data;
 	req->user_data_free = user_data_free;
 
+	sender = g_dbus_method_invocation_get_sender(invocation);
+	creds = sender != NULL ? g_hash_table_lookup(authz->creds, sender) : NULL;
+	if (creds != NULL) {
+		authz_request_identified(req, creds);
+		return;
+	}
 	g_dbus_connection_call(g_dbus_method_invocation_get_connection(invocation),
 			       "org.freedesktop.DBus", "/org/freedesktop/DBus",
 			       "org.freedesktop.DBus", "GetConnectionCredentials",
@@ -235,6 +277,7 @@ bus_authz_finalize(GObject *object)
 	g_warn_if_fail(g_queue_is_empty(&authz->waiting));
 	g_clear_object(&authz->authority);
 	g_clear_error(&authz->authority_error);
+	g_clear_pointer(&authz->creds, g_hash_table_unref);
 	G_OBJECT_CLASS(bus_authz_parent_class)->finalize(object);
 }
 
@@ -248,6 +291,7 @@ static void
 bus_authz_init(BusAuthz *authz)
 {
 	g_queue_init(&authz->waiting);
+	authz->creds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 }
 
 BusAuthz *

@@ -679,7 +679,45 @@ bus_engine_set_log_verbose(BusEngine *engine, gboolean verbose)
 gboolean
 bus_engine_is_listening(const BusEngine *engine)
 {
-	return engine->engine != NULL;
+	return engine->engine != NULL && engine_is_listening(engine->engine);
+}
+
+gboolean
+bus_engine_set_listening(BusEngine *engine, gboolean listen, GError **error)
+{
+	if (engine->engine == NULL)
+		return bus_engine_not_running(engine, error);
+	if (!engine_set_listening(engine->engine, listen, error)) {
+		convert_engine_error(error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gint
+bus_engine_crash_peer(BusEngine *engine, const char *address, GError **error)
+{
+	gint n;
+
+	if (engine->engine == NULL)
+		return bus_engine_not_running(engine, error) ? 0 : -1;
+	n = engine_crash_peer(engine->engine, address, error);
+	if (n < 0)
+		convert_engine_error(error);
+	return n;
+}
+
+gint
+bus_engine_delete_user(BusEngine *engine, const char *user, gboolean crash, GError **error)
+{
+	gint n;
+
+	if (engine->engine == NULL)
+		return bus_engine_not_running(engine, error) ? 0 : -1;
+	n = engine_delete_user(engine->engine, user, crash, error);
+	if (n < 0)
+		convert_engine_error(error);
+	return n;
 }
 
 void
@@ -691,15 +729,20 @@ bus_engine_add_counters(BusEngine *engine, GVariantDict *dict)
 	if (engine->engine == NULL)
 		return;
 	engine_get_counters(engine->engine, &c);
+	/* live SAs: the DEAD entries count every SA that ever died */
 	for (gsize i = 0; i < G_N_ELEMENTS(c.ike_sas_by_state); i++)
-		ike += c.ike_sas_by_state[i];
+		if (i != ENGINE_IKE_SA_STATE_DEAD)
+			ike += c.ike_sas_by_state[i];
 	for (gsize i = 0; i < G_N_ELEMENTS(c.child_sas_by_state); i++)
-		child += c.child_sas_by_state[i];
+		if (i != ENGINE_CHILD_SA_STATE_DEAD)
+			child += c.child_sas_by_state[i];
 	g_variant_dict_insert(dict, "ike-sa-established", "t", c.ike_sas_established);
 	g_variant_dict_insert(dict, "child-sa-established", "t", c.child_sas_installed);
 	g_variant_dict_insert(dict, "packets-dropped-malformed", "t", c.messages_dropped);
 	g_variant_dict_insert(dict, "ike-sa-current", "t", ike);
 	g_variant_dict_insert(dict, "child-sa-current", "t", child);
+	g_variant_dict_insert(dict, "ike-listening-current", "t",
+			      (guint64) engine_is_listening(engine->engine));
 }
 
 #else /* !IKEBUS_HAVE_ENGINE */
@@ -803,6 +846,26 @@ gboolean
 bus_engine_is_listening(const BusEngine *engine)
 {
 	return FALSE;
+}
+
+gboolean
+bus_engine_set_listening(BusEngine *engine, gboolean listen, GError **error)
+{
+	return bus_engine_not_running(engine, error);
+}
+
+gint
+bus_engine_crash_peer(BusEngine *engine, const char *address, GError **error)
+{
+	bus_engine_not_running(engine, error);
+	return -1;
+}
+
+gint
+bus_engine_delete_user(BusEngine *engine, const char *user, gboolean crash, GError **error)
+{
+	bus_engine_not_running(engine, error);
+	return -1;
 }
 
 void

@@ -95,6 +95,12 @@ void bus_engine_set_pubkey_lookup(BusEngine *engine, BusEnginePubkeyFunc func,
 void bus_engine_set_log_verbose(BusEngine *engine, gboolean verbose);
 
 gboolean bus_engine_is_listening(const BusEngine *engine);
+/* Listen (@listen TRUE) / Unlisten: engine_set_listening(). */
+gboolean bus_engine_set_listening(BusEngine *engine, gboolean listen, GError **error);
+/* Crash: engine_crash_peer(); DeleteUser: engine_delete_user().  The number
+ * of IKE SAs, or -1 + error. */
+gint bus_engine_crash_peer(BusEngine *engine, const char *address, GError **error);
+gint bus_engine_delete_user(BusEngine *engine, const char *user, gboolean crash, GError **error);
 
 /* Adds the engine's counters (names as GetGlobalStatistics documents) to @dict. */
 void bus_engine_add_counters(BusEngine *engine, GVariantDict *dict);

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "errors.h"
+#include "gvs.h"
 #include "manager-private.h"
 
 #include <string.h>
@@ -377,6 +378,8 @@ typedef struct {
 	BusSaKind kind;
 	const char *only; /* connection path, or NULL */
 	gboolean traffic;
+	BusGvs w;	    /* reused for every row */
+	GHashTable *remote_ids; /* trafficstatus: IKE SA path -> its RemoteId (GVariant) */
 } StateVisit;
 
 /* "LocalSpi" -> "local-spi" */
@@ -416,54 +419,74 @@ dashed(const char *camel)
 	return g_variant_ref(v);
 }
 
+static guint64
+prop_uint64(GHashTable *props, const char *name)
+{
+	GVariant *v = g_hash_table_lookup(props, name);
+
+	return v != NULL && g_variant_is_of_type(v, G_VARIANT_TYPE_UINT64) ? g_variant_get_uint64(v) : 0;
+}
+
+/* Rows are written serialised (bus/gvs.h): a builder or a GVariantDict made
+ * ~100 GVariants per showstates row, to build, size and free. */
 static void
 add_state_row(guint serial, GHashTable *props, gpointer visit_data)
 {
 	StateVisit *v = visit_data;
 	GVariant *conn = g_hash_table_lookup(props, "Connection");
-	GVariantDict d;
+	GVariant *added;
+	GHashTableIter iter;
+	gpointer key, value;
 
 	if (v->only != NULL && (conn == NULL || !g_str_equal(g_variant_get_string(conn, NULL), v->only)))
 		return;
-	g_variant_dict_init(&d, NULL);
+	bus_gvs_open_array(&v->w, 8);
 	if (v->traffic) {
 		const char *path = conn != NULL ? g_variant_get_string(conn, NULL) : "";
 		const char *slash = strrchr(path, '/');
 		g_autofree guint8 *name = g_dbus_unescape_object_path(slash ? slash + 1 : "");
-		GVariant *b;
 
-		g_variant_dict_insert(&d, "kind", "s", "trafficstatus");
-		g_variant_dict_insert(&d, "serial", "u", serial);
-		g_variant_dict_insert(&d, "connection", "s", name != NULL ? (const char *) name : "");
-		g_variant_dict_insert(&d, "username", "s", "");
-		b = g_hash_table_lookup(props, "InstalledAt");
-		g_variant_dict_insert(&d, "added", "x", b ? g_variant_get_int64(b) : 0);
-		b = g_hash_table_lookup(props, "BytesIn");
-		g_variant_dict_insert(&d, "bytes-in", "t", b ? g_variant_get_uint64(b) : 0);
-		b = g_hash_table_lookup(props, "BytesOut");
-		g_variant_dict_insert(&d, "bytes-out", "t", b ? g_variant_get_uint64(b) : 0);
+		added = g_hash_table_lookup(props, "InstalledAt");
+		bus_gvs_entry_sv(&v->w, "kind", g_variant_new_string("trafficstatus"));
+		bus_gvs_entry_sv(&v->w, "serial", g_variant_new_uint32(serial));
+		bus_gvs_entry_sv(&v->w, "connection",
+				 g_variant_new_string(name != NULL ? (const char *) name : ""));
+		bus_gvs_entry_sv(&v->w, "username", g_variant_new_string(""));
+		bus_gvs_entry_sv(&v->w, "added",
+				 g_variant_new_int64(added != NULL &&
+							     g_variant_is_of_type(added, G_VARIANT_TYPE_INT64)
+						     ? g_variant_get_int64(added)
+						     : 0));
+		bus_gvs_entry_sv(&v->w, "bytes-in", g_variant_new_uint64(prop_uint64(props, "BytesIn")));
+		bus_gvs_entry_sv(&v->w, "bytes-out", g_variant_new_uint64(prop_uint64(props, "BytesOut")));
+		if (v->remote_ids != NULL) {
+			GVariant *ike = g_hash_table_lookup(props, "IkeSA");
+			GVariant *id = ike != NULL ? g_hash_table_lookup(v->remote_ids,
+									 g_variant_get_string(ike, NULL))
+						   : NULL;
+
+			bus_gvs_entry_sv(&v->w, "remote-id", id != NULL ? id : g_variant_new_string(""));
+		}
 	} else {
-		/* a builder, not a GVariantDict (the keys are distinct: a hash table
-		 * per row only cost time), and each key's GVariant made once */
-		g_autoptr(GVariant) kind = bus_name_variant("kind");
-		g_autoptr(GVariant) what = bus_name_variant(v->kind == BUS_SA_IKE ? "ike" : "child");
-		GVariantBuilder b;
-		GHashTableIter iter;
-		gpointer key, value;
-
-		g_variant_dict_clear(&d);
-		g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-		g_variant_builder_add_value(&b, g_variant_new_dict_entry(kind, g_variant_new_variant(what)));
+		bus_gvs_entry_sv(&v->w, "kind", g_variant_new_string(v->kind == BUS_SA_IKE ? "ike" : "child"));
 		g_hash_table_iter_init(&iter, props);
 		while (g_hash_table_iter_next(&iter, &key, &value)) {
 			g_autoptr(GVariant) k = dashed(key);
 
-			g_variant_builder_add_value(&b, g_variant_new_dict_entry(k, g_variant_new_variant(value)));
+			bus_gvs_entry_sv(&v->w, g_variant_get_string(k, NULL), value);
 		}
-		g_variant_builder_add_value(v->rows, g_variant_builder_end(&b));
-		return;
 	}
-	g_variant_builder_add_value(v->rows, g_variant_dict_end(&d));
+	bus_gvs_close_array(&v->w);
+	g_variant_builder_add_value(v->rows, bus_gvs_end(&v->w, G_VARIANT_TYPE_VARDICT));
+}
+
+static void
+collect_remote_id(guint serial, GHashTable *props, gpointer visit_data)
+{
+	GVariant *id = g_hash_table_lookup(props, "RemoteId");
+
+	if (id != NULL)
+		g_hash_table_insert(visit_data, bus_sa_path(BUS_SA_IKE, serial), g_variant_ref(id));
 }
 
 static void
@@ -475,8 +498,18 @@ add_state_rows(BusManager *manager, const char *only, gboolean traffic, GVariant
 
 	if (funcs == NULL)
 		return;
+	bus_gvs_init(&v.w);
+	if (traffic) {
+		/* each row names its IKE SA's peer ID, so that trafficstatus alone
+		 * prints whack's id='...' (and not all of showstates as well) */
+		v.remote_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+						     (GDestroyNotify) g_variant_unref);
+		funcs->foreach(manager->engine, BUS_SA_IKE, collect_remote_id, v.remote_ids);
+	}
 	for (v.kind = traffic ? BUS_SA_CHILD : BUS_SA_IKE; v.kind <= BUS_SA_CHILD; v.kind++)
 		funcs->foreach(manager->engine, v.kind, add_state_row, &v);
+	bus_gvs_clear(&v.w);
+	g_clear_pointer(&v.remote_ids, g_hash_table_unref);
 }
 
 /* Consumes @fields (floating). */
@@ -609,19 +642,33 @@ act_delete_state(BusCall *call)
 static gboolean
 check_delete_user(BusCall *call, GError **error)
 {
+	static const char *const keys[] = { "crash", NULL };
+	static const char *const types[] = { "b" };
 	const char *user;
 	g_autoptr(GVariant) options = NULL;
 
 	g_variant_get(call->params, "(&s@a{sv})", &user, &options);
 	if (user[0] == '\0')
 		return invalid(error, "user: empty");
-	return bus_check_options(options, "options", NULL, NULL, error);
+	return bus_check_options(options, "options", keys, types, error);
 }
 
 static void
 act_delete_user(BusCall *call)
 {
-	return_not_running_or(call, "DeleteUser (XAUTH/EAP users)");
+	BusManager *manager = call->target;
+	const char *user;
+	g_autoptr(GVariant) options = NULL;
+	gboolean crash = FALSE;
+	GError *error = NULL;
+
+	g_variant_get(call->params, "(&s@a{sv})", &user, &options);
+	g_variant_lookup(options, "crash", "b", &crash);
+	if (bus_engine_delete_user(manager->engine, user, crash, &error) < 0) {
+		bus_return_error(call->invocation, error);
+		return;
+	}
+	g_dbus_method_invocation_return_value(call->invocation, NULL);
 }
 
 static gboolean
@@ -640,7 +687,16 @@ check_crash(BusCall *call, GError **error)
 static void
 act_crash(BusCall *call)
 {
-	return_not_running_or(call, "Crash");
+	BusManager *manager = call->target;
+	const char *peer;
+	GError *error = NULL;
+
+	g_variant_get(call->params, "(&s)", &peer);
+	if (bus_engine_crash_peer(manager->engine, peer, &error) < 0) {
+		bus_return_error(call->invocation, error);
+		return;
+	}
+	g_dbus_method_invocation_return_value(call->invocation, NULL);
 }
 
 static gboolean

@@ -420,7 +420,15 @@ act_listen(BusCall *call)
 		return_not_running(call);
 		return;
 	}
-	/* the sockets are open while the engine runs; Listen rereads secrets */
+	/* opens the IKE sockets (again, or the ones missing: new addresses),
+	 * then rereads the secrets, as pluto's --listen does */
+	if (!bus_engine_set_listening(manager->engine, TRUE, &error)) {
+		ikebus_manager_set_listening(IKEBUS_MANAGER(manager->skeleton),
+					     bus_engine_is_listening(manager->engine));
+		bus_return_error(call->invocation, error);
+		return;
+	}
+	ikebus_manager_set_listening(IKEBUS_MANAGER(manager->skeleton), TRUE);
 	if (!reread_secrets(manager, &error)) {
 		bus_return_error(call->invocation, error);
 		return;
@@ -431,7 +439,15 @@ act_listen(BusCall *call)
 static void
 act_unlisten(BusCall *call)
 {
-	return_not_supported(call, "Unlisten");
+	BusManager *manager = call->target;
+	GError *error = NULL;
+
+	if (!bus_engine_set_listening(manager->engine, FALSE, &error)) {
+		bus_return_error(call->invocation, error);
+		return;
+	}
+	ikebus_manager_set_listening(IKEBUS_MANAGER(manager->skeleton), FALSE);
+	g_dbus_method_invocation_return_value(call->invocation, NULL);
 }
 
 static gboolean

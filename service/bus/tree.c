@@ -3,6 +3,7 @@
 
 #include "tree.h"
 #include "errors.h"
+#include "gvs.h"
 #include "ikebus-dbus-generated.h"
 #include "bus-fdo-generated.h"
 
@@ -114,21 +115,32 @@ bus_name_variant(const char *name)
 	return g_variant_ref(v);
 }
 
+/* The a{sv} of @info's properties into @w (an open array, or at the top). */
+static void
+write_props(BusGvs *w, GDBusInterfaceInfo *info, GHashTable *props)
+{
+	bus_gvs_open_array(w, 8);
+	for (GDBusPropertyInfo **p = info->properties; p != NULL && *p != NULL; p++) {
+		g_autoptr(GVariant) v = prop_value(*p, props);
+
+		bus_gvs_entry_sv(w, (*p)->name, v);
+	}
+	bus_gvs_close_array(w);
+}
+
 GVariant *
 bus_tree_props_to_dict(GDBusInterfaceInfo *info, GHashTable *props)
 {
-	GVariantBuilder b;
+	BusGvs w;
+	GVariant *dict;
 
-	/* add_value, not format strings, and the names' GVariants made once:
-	 * this runs 25 times per SA in GetManagedObjects */
-	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-	for (GDBusPropertyInfo **p = info->properties; p != NULL && *p != NULL; p++) {
-		g_autoptr(GVariant) v = prop_value(*p, props);
-		g_autoptr(GVariant) name = bus_name_variant((*p)->name);
-
-		g_variant_builder_add_value(&b, g_variant_new_dict_entry(name, g_variant_new_variant(v)));
-	}
-	return g_variant_builder_end(&b);
+	/* written serialised, not built: this runs for every SA of a listing
+	 * and every SA that comes up (InterfacesAdded) */
+	bus_gvs_init(&w);
+	write_props(&w, info, props);
+	dict = bus_gvs_end(&w, G_VARIANT_TYPE_VARDICT);
+	bus_gvs_clear(&w);
+	return dict;
 }
 
 /* A property's change signalling: FALSE for "const", "false" and "invalidates"
@@ -274,6 +286,7 @@ static const GDBusSubtreeVTable subtree_vtable = {
 typedef struct {
 	GVariantBuilder *objects;
 	BusSaKind kind;
+	BusGvs w; /* reused for every SA */
 } ManagedVisit;
 
 static void
@@ -281,16 +294,20 @@ add_managed_sa(guint serial, GHashTable *props, gpointer visit_data)
 {
 	ManagedVisit *v = visit_data;
 	GDBusInterfaceInfo *info = sa_info(v->kind);
-	GVariant *iface = g_variant_new_dict_entry(g_variant_new_string(info->name),
-						   bus_tree_props_to_dict(info, props));
 	char path[64];
 
 	g_snprintf(path, sizeof(path), "%s/%u",
 		   v->kind == BUS_SA_IKE ? BUS_IKE_SA_PATH : BUS_CHILD_SA_PATH, serial);
-
-	g_variant_builder_add_value(
-		v->objects, g_variant_new_dict_entry(g_variant_new_object_path(path),
-						     g_variant_new_array(NULL, &iface, 1)));
+	/* one serialised {oa{sa{sv}}} per SA: a GVariant tree of it would be
+	 * about 100 values to build, size and free */
+	bus_gvs_open_entry(&v->w, path, 8);
+	bus_gvs_open_array(&v->w, 8);
+	bus_gvs_open_entry(&v->w, info->name, 8);
+	write_props(&v->w, info, props);
+	bus_gvs_close_entry(&v->w);
+	bus_gvs_close_array(&v->w);
+	bus_gvs_close_entry(&v->w);
+	g_variant_builder_add_value(v->objects, bus_gvs_end(&v->w, G_VARIANT_TYPE("{oa{sa{sv}}}")));
 }
 
 static void
@@ -315,8 +332,10 @@ om_method_call(GDBusConnection *connection, const char *sender, const char *obje
 	if (tree->funcs != NULL) {
 		ManagedVisit v = { .objects = &objects };
 
+		bus_gvs_init(&v.w);
 		for (v.kind = BUS_SA_IKE; v.kind <= BUS_SA_CHILD; v.kind++)
 			tree->funcs->foreach(tree->source, v.kind, add_managed_sa, &v);
+		bus_gvs_clear(&v.w);
 	}
 	reply = g_variant_new("(a{oa{sa{sv}}})", &objects);
 	g_debug("GetManagedObjects: built in %" G_GINT64_FORMAT " ms",

@@ -47,7 +47,8 @@ message_context(const CryptoAead *aead, CK_ATTRIBUTE_TYPE op)
 }
 
 CryptoAead *
-crypto_aead_new(const CryptoEncrAlg *alg, const guint8 *keymat, gsize keymat_len, GError **error)
+crypto_aead_new_for(const CryptoEncrAlg *alg, const guint8 *keymat, gsize keymat_len,
+                    CryptoUse use, GError **error)
 {
 	g_autoptr(CryptoAead) aead = NULL;
 	gsize key_len;
@@ -74,13 +75,31 @@ crypto_aead_new(const CryptoEncrAlg *alg, const guint8 *keymat, gsize keymat_len
 		return NULL;
 	if (!crypto_random_fill((guint8 *) &aead->iv_counter, sizeof(aead->iv_counter), error))
 		return NULL;
-	aead->enc = message_context(aead, CKA_ENCRYPT);
-	aead->dec = aead->enc != NULL ? message_context(aead, CKA_DECRYPT) : NULL;
-	if (aead->dec == NULL && aead->enc != NULL) {
-		PK11_DestroyContext(aead->enc, PR_TRUE);
-		aead->enc = NULL;
+	switch (use) {
+	case CRYPTO_USE_TRANSIENT:
+		break;
+	case CRYPTO_USE_ENCRYPT:
+		aead->enc = message_context(aead, CKA_ENCRYPT);
+		break;
+	case CRYPTO_USE_DECRYPT:
+		aead->dec = message_context(aead, CKA_DECRYPT);
+		break;
+	case CRYPTO_USE_BOTH:
+		aead->enc = message_context(aead, CKA_ENCRYPT);
+		aead->dec = aead->enc != NULL ? message_context(aead, CKA_DECRYPT) : NULL;
+		if (aead->dec == NULL && aead->enc != NULL) {
+			PK11_DestroyContext(aead->enc, PR_TRUE);
+			aead->enc = NULL;
+		}
+		break;
 	}
 	return g_steal_pointer(&aead);
+}
+
+CryptoAead *
+crypto_aead_new(const CryptoEncrAlg *alg, const guint8 *keymat, gsize keymat_len, GError **error)
+{
+	return crypto_aead_new_for(alg, keymat, keymat_len, CRYPTO_USE_BOTH, error);
 }
 
 void

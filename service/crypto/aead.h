@@ -27,6 +27,13 @@ typedef struct CryptoAead CryptoAead;
  * algorithm or a wrong length. */
 CryptoAead *crypto_aead_new(const CryptoEncrAlg *alg, const guint8 *keymat, gsize keymat_len,
                             GError **error);
+/* The same keeping only the NSS contexts @use names (crypto_aead_new():
+ * CRYPTO_USE_BOTH); an operation without its context makes one per call.
+ * CRYPTO_USE_TRANSIENT is for a key imported per message and freed again
+ * (the IKE SK payload): the IV counter starts afresh with each object, so
+ * such a caller keeps its own. */
+CryptoAead *crypto_aead_new_for(const CryptoEncrAlg *alg, const guint8 *keymat, gsize keymat_len,
+                                CryptoUse use, GError **error);
 void crypto_aead_free(CryptoAead *aead);
 const CryptoEncrAlg *crypto_aead_get_alg(const CryptoAead *aead);
 /* Writes a fresh alg->iv_size-octet IV: a 64-bit counter that starts at a

@@ -49,6 +49,17 @@ typedef enum {
 	CRYPTO_ENCR_MODE_CHACHA, /* ChaCha20-Poly1305 AEAD (RFC 7634) */
 } CryptoEncrMode;
 
+/* Which per-key NSS contexts a cipher object keeps (each is a softoken
+ * session with its cipher state, a few hundred octets to kilobytes): a
+ * direction of ESP needs one, a key used for one message none (every call
+ * then makes its own). */
+typedef enum {
+	CRYPTO_USE_TRANSIENT,
+	CRYPTO_USE_ENCRYPT,
+	CRYPTO_USE_DECRYPT,
+	CRYPTO_USE_BOTH,
+} CryptoUse;
+
 #define CRYPTO_ALG_MAX_KEY_SIZES 3
 
 typedef struct {

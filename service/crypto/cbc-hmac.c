@@ -56,12 +56,14 @@ cbc_context(CryptoCbcHmac *ctx, CK_ATTRIBUTE_TYPE op, guint8 *chain)
 }
 
 static void
-make_contexts(CryptoCbcHmac *ctx, const guint8 *integ_key, gsize integ_key_len)
+make_contexts(CryptoCbcHmac *ctx, CryptoUse use, const guint8 *integ_key, gsize integ_key_len)
 {
 	SECItem no_param = {siBuffer, NULL, 0};
 
-	ctx->enc_ctx = cbc_context(ctx, CKA_ENCRYPT, ctx->enc_chain);
-	ctx->dec_ctx = cbc_context(ctx, CKA_DECRYPT, ctx->dec_chain);
+	if (use == CRYPTO_USE_ENCRYPT || use == CRYPTO_USE_BOTH)
+		ctx->enc_ctx = cbc_context(ctx, CKA_ENCRYPT, ctx->enc_chain);
+	if (use == CRYPTO_USE_DECRYPT || use == CRYPTO_USE_BOTH)
+		ctx->dec_ctx = cbc_context(ctx, CKA_DECRYPT, ctx->dec_chain);
 	if (integ_key_len == 0)
 		return;
 	ctx->mac_key = crypto_sym_key_import(ctx->integ->nss_mech, CKA_SIGN, integ_key,
@@ -80,9 +82,9 @@ drop_context(PK11Context **c)
 }
 
 CryptoCbcHmac *
-crypto_cbc_hmac_new(const CryptoEncrAlg *encr, const guint8 *encr_key, gsize encr_key_len,
-                    const CryptoIntegAlg *integ, const guint8 *integ_key, gsize integ_key_len,
-                    GError **error)
+crypto_cbc_hmac_new_for(const CryptoEncrAlg *encr, const guint8 *encr_key, gsize encr_key_len,
+                        const CryptoIntegAlg *integ, const guint8 *integ_key,
+                        gsize integ_key_len, CryptoUse use, GError **error)
 {
 	g_autoptr(CryptoCbcHmac) ctx = NULL;
 
@@ -109,8 +111,18 @@ crypto_cbc_hmac_new(const CryptoEncrAlg *encr, const guint8 *encr_key, gsize enc
 	ctx->mac = crypto_prf_new_integ(integ, integ_key, integ_key_len, error);
 	if (ctx->mac == NULL)
 		return NULL;
-	make_contexts(ctx, integ_key, integ_key_len);
+	if (use != CRYPTO_USE_TRANSIENT)
+		make_contexts(ctx, use, integ_key, integ_key_len);
 	return g_steal_pointer(&ctx);
+}
+
+CryptoCbcHmac *
+crypto_cbc_hmac_new(const CryptoEncrAlg *encr, const guint8 *encr_key, gsize encr_key_len,
+                    const CryptoIntegAlg *integ, const guint8 *integ_key, gsize integ_key_len,
+                    GError **error)
+{
+	return crypto_cbc_hmac_new_for(encr, encr_key, encr_key_len, integ, integ_key,
+	                               integ_key_len, CRYPTO_USE_BOTH, error);
 }
 
 void

@@ -27,6 +27,13 @@ typedef struct CryptoCbcHmac CryptoCbcHmac;
 CryptoCbcHmac *crypto_cbc_hmac_new(const CryptoEncrAlg *encr, const guint8 *encr_key,
                                    gsize encr_key_len, const CryptoIntegAlg *integ,
                                    const guint8 *integ_key, gsize integ_key_len, GError **error);
+/* The same keeping only the cipher context @use names, and the HMAC
+ * context unless CRYPTO_USE_TRANSIENT (crypto_cbc_hmac_new():
+ * CRYPTO_USE_BOTH); an operation without its context makes one per call. */
+CryptoCbcHmac *crypto_cbc_hmac_new_for(const CryptoEncrAlg *encr, const guint8 *encr_key,
+                                       gsize encr_key_len, const CryptoIntegAlg *integ,
+                                       const guint8 *integ_key, gsize integ_key_len,
+                                       CryptoUse use, GError **error);
 void crypto_cbc_hmac_free(CryptoCbcHmac *ctx);
 const CryptoEncrAlg *crypto_cbc_hmac_get_encr(const CryptoCbcHmac *ctx);
 const CryptoIntegAlg *crypto_cbc_hmac_get_integ(const CryptoCbcHmac *ctx);

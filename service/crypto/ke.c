@@ -96,6 +96,13 @@ crypto_ke_get_public(CryptoKe *ke)
 }
 
 void
+crypto_ke_drop_private(CryptoKe *ke)
+{
+	if (ke != NULL && ke->priv != NULL)
+		SECKEY_DestroyPrivateKey(g_steal_pointer(&ke->priv));
+}
+
+void
 crypto_ke_free(CryptoKe *ke)
 {
 	if (ke == NULL)
@@ -387,6 +394,11 @@ crypto_ke_derive(CryptoKe *ke, const guint8 *peer, gsize peer_len, GError **erro
 			    "%s: peer public value is %" G_GSIZE_FORMAT
 			    " bytes, expected %" G_GSIZE_FORMAT,
 			    group->name, peer != NULL ? peer_len : 0, group->public_len);
+		return NULL;
+	}
+	if (ke->priv == NULL) {
+		g_set_error(error, CRYPTO_ERROR, CRYPTO_ERROR_INVALID,
+			    "%s: the private value was dropped", group->name);
 		return NULL;
 	}
 	if (group->kind == CRYPTO_KE_MODP && !modp_check_peer(group, peer, error))

@@ -83,6 +83,10 @@ GBytes *crypto_ke_get_public(CryptoKe *ke);
  */
 IkebusSecbuf *crypto_ke_derive(CryptoKe *ke, const guint8 *peer, gsize peer_len,
 			       GError **error);
+/* Frees the private value (an NSS object) once g^ir is made; the group and
+ * the public value stay readable, crypto_ke_derive() fails from now on.
+ * NULL-safe. */
+void crypto_ke_drop_private(CryptoKe *ke);
 /* NULL-safe. */
 void crypto_ke_free(CryptoKe *ke);
 

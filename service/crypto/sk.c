@@ -29,23 +29,62 @@
 #include <string.h>
 
 #include "aead.h"
+#include "alg-nss.h"
 #include "cbc-hmac.h"
 #include "nss-init.h"
 
+/* The keys stay plain bytes here and are imported into NSS only for the
+ * one seal or open that needs them: an IKE SA sends and receives few
+ * messages once it is up, and a key kept in NSS is a softoken object (and
+ * its contexts sessions) for as long as the SA lives, which at 100,000 SAs
+ * costs more memory than the rest of the SA and slows every key operation
+ * of the process (softoken's object and session tables). */
 struct CryptoSk {
 	const CryptoEncrAlg *encr;
-	CryptoAead *aead;   /* AEAD suites */
-	CryptoCbcHmac *cbc; /* CBC + HMAC suites */
+	const CryptoIntegAlg *integ; /* NULL for an AEAD */
+	IkebusSecbuf *encr_key;      /* AEAD: key | salt */
+	IkebusSecbuf *integ_key;     /* NULL for an AEAD */
+	guint64 iv_counter;          /* AEAD IVs (atomic); starts random */
 	gsize iv_size;
 	gsize icv_size;
 	gsize block;
 };
+
+/* NSS objects for one operation, freed by the caller. */
+typedef struct {
+	CryptoAead *aead;
+	CryptoCbcHmac *cbc;
+} SkOp;
+
+static gboolean
+sk_op_init(const CryptoSk *sk, SkOp *op, GError **error)
+{
+	if (sk->integ == NULL) {
+		op->aead = crypto_aead_new_for(sk->encr, sk->encr_key->data, sk->encr_key->len,
+		                               CRYPTO_USE_TRANSIENT, error);
+		return op->aead != NULL;
+	}
+	op->cbc = crypto_cbc_hmac_new_for(sk->encr, sk->encr_key->data, sk->encr_key->len,
+	                                  sk->integ, sk->integ_key->data, sk->integ_key->len,
+	                                  CRYPTO_USE_TRANSIENT, error);
+	return op->cbc != NULL;
+}
+
+static void
+sk_op_clear(SkOp *op)
+{
+	g_clear_pointer(&op->aead, crypto_aead_free);
+	g_clear_pointer(&op->cbc, crypto_cbc_hmac_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(SkOp, sk_op_clear)
 
 CryptoSk *
 crypto_sk_new(const CryptoEncrAlg *encr, guint encr_key_bits, const CryptoIntegAlg *integ,
               const IkebusSecbuf *encr_key, const IkebusSecbuf *integ_key, GError **error)
 {
 	g_autoptr(CryptoSk) sk = g_new0(CryptoSk, 1);
+	g_auto(SkOp) probe = {0};
 
 	if (encr_key == NULL || encr_key->len != crypto_encr_alg_keymat_len(encr, encr_key_bits) ||
 	    !crypto_encr_alg_key_bits_ok(encr, encr_key_bits)) {
@@ -62,22 +101,24 @@ crypto_sk_new(const CryptoEncrAlg *encr, guint encr_key_bits, const CryptoIntegA
 			            "%s takes no integrity algorithm", encr->name);
 			return NULL;
 		}
-		sk->aead = crypto_aead_new(encr, encr_key->data, encr_key->len, error);
-		if (sk->aead == NULL)
-			return NULL;
 		sk->icv_size = encr->icv_size;
+		if (!crypto_random_fill((guint8 *) &sk->iv_counter, sizeof(sk->iv_counter), error))
+			return NULL;
 	} else {
 		if (integ == NULL || integ_key == NULL) {
 			g_set_error(error, CRYPTO_ERROR, CRYPTO_ERROR_INVALID,
 			            "%s needs an integrity algorithm", encr->name);
 			return NULL;
 		}
-		sk->cbc = crypto_cbc_hmac_new(encr, encr_key->data, encr_key->len, integ,
-		                              integ_key->data, integ_key->len, error);
-		if (sk->cbc == NULL)
-			return NULL;
+		sk->integ = integ;
+		sk->integ_key = ikebus_secbuf_dup(integ_key);
 		sk->icv_size = integ->icv_size;
 	}
+	sk->encr_key = ikebus_secbuf_dup(encr_key);
+	/* the lengths are checked and NSS can do it: seal and open fail
+	 * later only when NSS itself does */
+	if (!sk_op_init(sk, &probe, error))
+		return NULL;
 	return g_steal_pointer(&sk);
 }
 
@@ -86,8 +127,9 @@ crypto_sk_free(CryptoSk *sk)
 {
 	if (sk == NULL)
 		return;
-	crypto_aead_free(sk->aead);
-	crypto_cbc_hmac_free(sk->cbc);
+	ikebus_secbuf_free(sk->encr_key);
+	ikebus_secbuf_free(sk->integ_key);
+	ikebus_wipe(sk, sizeof(*sk));
 	g_free(sk);
 }
 
@@ -127,14 +169,28 @@ crypto_sk_open_buf_len(const CryptoSk *sk, gsize body_len)
 	return body_len > sk->iv_size + sk->icv_size ? body_len - sk->iv_size - sk->icv_size : 0;
 }
 
+/* The next AEAD IV: a counter, so none repeats under the key (RFC 5282 §3). */
+static void
+next_iv(CryptoSk *sk, guint8 *iv)
+{
+	guint64 n = GUINT64_TO_BE(__atomic_fetch_add(&sk->iv_counter, 1, __ATOMIC_RELAXED));
+
+	memset(iv, 0, sk->iv_size);
+	memcpy(iv, &n, MIN(sk->iv_size, sizeof(n)));
+}
+
 /* Encrypts the laid-out inner octets at @ct in place and writes IV and ICV. */
 static gboolean
 seal_in_place(CryptoSk *sk, const guint8 *aad, gsize aad_len, guint8 *iv, guint8 *ct, gsize ct_len,
               GError **error)
 {
-	if (sk->aead != NULL) {
-		crypto_aead_next_iv(sk->aead, iv);
-		return crypto_aead_encrypt(sk->aead, iv, aad, aad_len, ct, ct_len, ct, error);
+	g_auto(SkOp) op = {0};
+
+	if (!sk_op_init(sk, &op, error))
+		return FALSE;
+	if (op.aead != NULL) {
+		next_iv(sk, iv);
+		return crypto_aead_encrypt(op.aead, iv, aad, aad_len, ct, ct_len, ct, error);
 	} else {
 		/* the IV directly precedes the ciphertext in the body */
 		CryptoChunk icv_in[] = {
@@ -142,11 +198,11 @@ seal_in_place(CryptoSk *sk, const guint8 *aad, gsize aad_len, guint8 *iv, guint8
 		        CRYPTO_CHUNK(iv, sk->iv_size + ct_len),
 		};
 
-		if (!crypto_cbc_hmac_random_iv(sk->cbc, iv, error))
+		if (!crypto_cbc_hmac_random_iv(op.cbc, iv, error))
 			return FALSE;
-		if (!crypto_cbc_hmac_encrypt(sk->cbc, iv, ct, ct_len, ct, error))
+		if (!crypto_cbc_hmac_encrypt(op.cbc, iv, ct, ct_len, ct, error))
 			return FALSE;
-		return crypto_cbc_hmac_icv(sk->cbc, icv_in, G_N_ELEMENTS(icv_in), ct + ct_len,
+		return crypto_cbc_hmac_icv(op.cbc, icv_in, G_N_ELEMENTS(icv_in), ct + ct_len,
 		                           error);
 	}
 }
@@ -185,6 +241,7 @@ crypto_sk_open(const CryptoSk *sk, const guint8 *aad, gsize aad_len, const guint
 {
 	const guint8 *iv = body;
 	const guint8 *ct = body + sk->iv_size;
+	g_auto(SkOp) op = {0};
 	gsize ct_len;
 	guint8 pad_len;
 
@@ -203,8 +260,10 @@ crypto_sk_open(const CryptoSk *sk, const guint8 *aad, gsize aad_len, const guint
 		            "SK output buffer is %zu octets, need %zu", out_size, ct_len);
 		return FALSE;
 	}
-	if (sk->aead != NULL) {
-		if (!crypto_aead_decrypt(sk->aead, iv, aad, aad_len, ct, ct_len + sk->icv_size, out,
+	if (!sk_op_init(sk, &op, error))
+		return FALSE;
+	if (op.aead != NULL) {
+		if (!crypto_aead_decrypt(op.aead, iv, aad, aad_len, ct, ct_len + sk->icv_size, out,
 		                         error))
 			return FALSE;
 	} else {
@@ -214,10 +273,10 @@ crypto_sk_open(const CryptoSk *sk, const guint8 *aad, gsize aad_len, const guint
 		};
 
 		/* verify before decrypting: no padding oracle */
-		if (!crypto_cbc_hmac_verify(sk->cbc, icv_in, G_N_ELEMENTS(icv_in), ct + ct_len,
+		if (!crypto_cbc_hmac_verify(op.cbc, icv_in, G_N_ELEMENTS(icv_in), ct + ct_len,
 		                            error))
 			return FALSE;
-		if (!crypto_cbc_hmac_decrypt(sk->cbc, iv, ct, ct_len, out, error))
+		if (!crypto_cbc_hmac_decrypt(op.cbc, iv, ct, ct_len, out, error))
 			return FALSE;
 	}
 	pad_len = out[ct_len - 1];

@@ -15,8 +15,10 @@
  * associated | IV | ciphertext (RFC 7296 §3.14); for AEAD those octets are
  * the AAD (RFC 5282 §5.1, RFC 7634 §3).
  *
- * A CryptoSk keeps its keys imported in NSS.  Seal and open may run from
- * several threads at once (the AEAD IV counter is atomic).
+ * A CryptoSk keeps its keys as plain (self-wiping) bytes and imports them
+ * into NSS only for the duration of one seal or open, so an idle IKE SA
+ * holds no NSS object.  Seal and open may run from several threads at once
+ * (the AEAD IV counter is atomic).
  * Errors: CRYPTO_ERROR; CRYPTO_ERROR_AUTH when the ICV does not verify,
  * CRYPTO_ERROR_INVALID for a body of impossible length or a bad Pad Length.
  */

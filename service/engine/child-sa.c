@@ -85,17 +85,23 @@ child_sa_set_state(ChildSa *child, ChildSaState state)
 ChildSa *
 child_sa_new(IkeSa *ike)
 {
+	return child_sa_new_for(ike, ike->conn);
+}
+
+ChildSa *
+child_sa_new_for(IkeSa *ike, EngineConn *conn)
+{
 	Engine *engine = ike->engine;
 	ChildSa *c = g_new0(ChildSa, 1);
 
 	c->engine = engine;
 	c->serial = engine_next_serial(engine);
 	c->ike = ike;
-	c->conn = engine_conn_ref(ike->conn);
-	c->reqid = ike->conn->reqid;
+	c->conn = engine_conn_ref(conn);
+	c->reqid = conn->reqid;
 	c->state = CHILD_SA_STATE_LARVAL;
 	c->initiator = ike->initiator;
-	c->mode = engine_conn_mode(ike->conn->cfg);
+	c->mode = engine_conn_mode(conn->cfg);
 	g_ptr_array_add(ike->children, c);
 	g_hash_table_insert(engine->child_by_serial, GUINT_TO_POINTER(c->serial), c);
 	engine->counters.child_sas_by_state[CHILD_SA_STATE_LARVAL]++;

@@ -39,6 +39,8 @@ engine_start_ike_sa(Engine *engine, EngineConn *conn, gboolean local_is_left,
 	return sa;
 }
 
+/* An established IKE SA carrying a Child SA of @c (its own IKE SA, or one
+ * it shares with another connection). */
 static IkeSa *
 established_sa_of(Engine *engine, EngineConn *c)
 {
@@ -49,10 +51,45 @@ established_sa_of(Engine *engine, EngineConn *c)
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		IkeSa *sa = v;
 
-		if (sa->conn == c && sa->state == IKE_SA_STATE_ESTABLISHED && sa->children->len > 0)
-			return sa;
+		if (sa->state != IKE_SA_STATE_ESTABLISHED)
+			continue;
+		for (guint i = 0; i < sa->children->len; i++) {
+			const ChildSa *child = g_ptr_array_index(sa->children, i);
+
+			/* one being deleted (--down-child) is not up any more */
+			if (child->conn == c && child->state != CHILD_SA_STATE_DELETING)
+				return sa;
+		}
 	}
 	return NULL;
+}
+
+/* §1.3.1: with an IKE SA to the peer up already, only a Child SA is
+ * missing: CREATE_CHILD_SA on it instead of a second IKE SA. */
+static gboolean
+initiate_child(Engine *engine, EngineConn *c, const NetEndpoint *remote, EngineRequest *req)
+{
+	IkeSa *sa = ike_share_find(engine, c, remote);
+
+	if (sa == NULL)
+		return FALSE;
+	{
+		g_autofree char *line = NULL;
+
+		if (sa->conn == c)
+			line = g_strdup_printf("\"%s\": IKE SA #%u is established; negotiating a new "
+			                       "Child SA on it", c->cfg->name, sa->serial);
+		else
+			line = g_strdup_printf("\"%s\": sharing the established IKE SA #%u of \"%s\"; "
+			                       "negotiating a new Child SA on it",
+			                       c->cfg->name, sa->serial, sa->conn->cfg->name);
+		if (engine_log_wanted(engine, G_LOG_LEVEL_INFO))
+			g_info("%s", line);
+		engine_request_line(req, ENGINE_STATUS_OK, line);
+	}
+	c->attempts = 0;
+	ike_sa_queue_task(sa, task_child_create_new(c, req, FALSE));
+	return TRUE;
 }
 
 gboolean
@@ -89,6 +126,10 @@ engine_initiate(Engine *engine, const char *name, const char *remote_host,
 		early = ENGINE_STATUS_NOT_ORIENTED;
 		line = g_strdup_printf("\"%s\": cannot initiate: no local address matches either "
 		                       "end (not oriented)", name);
+	} else if (!net_io_is_listening(engine->net)) {
+		early = ENGINE_STATUS_NOT_LISTENING;
+		line = g_strdup_printf("\"%s\": cannot initiate: not listening for IKE "
+		                       "(--unlisten; --listen opens the sockets again)", name);
 	} else if (up != NULL) {
 		line = g_strdup_printf("\"%s\" #%u: IKE SA is already established", name, up->serial);
 	} else {
@@ -106,10 +147,32 @@ engine_initiate(Engine *engine, const char *name, const char *remote_host,
 		engine_request_unref(req);
 		return TRUE;
 	}
+	if (initiate_child(engine, c, remote_host != NULL ? &remote : NULL, req)) {
+		engine_request_unref(req);
+		return TRUE;
+	}
 	c->attempts = 0;
 	engine_start_ike_sa(engine, c, left, &remote, req);
 	engine_request_unref(req);
 	return TRUE;
+}
+
+/* Deletes (with a message) the Child SAs of connection @c on @sa. */
+static gint
+delete_children_of(IkeSa *sa, EngineConn *c)
+{
+	gint n = 0;
+
+	for (guint i = 0; i < sa->children->len; i++) {
+		ChildSa *child = g_ptr_array_index(sa->children, i);
+
+		if (child->conn != c || child->state != CHILD_SA_STATE_INSTALLED)
+			continue;
+		if (sa->state == IKE_SA_STATE_ESTABLISHED)
+			ike_sa_queue_task(sa, task_delete_child_new(child));
+		n++;
+	}
+	return n;
 }
 
 gint
@@ -127,8 +190,13 @@ engine_terminate(Engine *engine, const char *name, GError **error)
 	for (GList *l = sas; l != NULL; l = l->next) {
 		IkeSa *sa = l->data;
 
-		if (sa->conn != c || sa->state == IKE_SA_STATE_DEAD)
+		if (sa->state == IKE_SA_STATE_DEAD)
 			continue;
+		if (sa->conn != c) {
+			/* another connection's IKE SA stays; @c's Child SAs on it go */
+			n += delete_children_of(sa, c);
+			continue;
+		}
 		ike_sa_delete(sa);
 		n++;
 	}
@@ -247,7 +315,7 @@ sa_text_clear(SaText *t)
 	g_clear_pointer(&t->remote_id_data, g_bytes_unref);
 	g_clear_pointer(&t->local_id, g_free);
 	g_clear_pointer(&t->remote_id, g_free);
-	g_clear_pointer(&t->algorithms, g_free);
+	t->algorithms = NULL;
 	g_clear_pointer(&t->ts_local, g_array_unref);
 	g_clear_pointer(&t->ts_remote, g_array_unref);
 	g_clear_pointer(&t->local_ts, g_free);
@@ -287,13 +355,15 @@ id_text(const EngineId *id, GBytes **cached_data, guint8 *cached_type, char **ca
 }
 
 static const char *
-alg_text(const PropChoice *c, PropChoice *cached_c, char **cached)
+alg_text(const PropChoice *c, PropChoice *cached_c, const char **cached)
 {
 	if (c->encr == 0)
 		return NULL;
 	if (*cached == NULL || memcmp(c, cached_c, sizeof(*c)) != 0) {
-		g_free(*cached);
-		*cached = proposal_choice_to_string(c);
+		g_autofree char *text = proposal_choice_to_string(c);
+
+		/* few distinct suites: one copy each instead of one per SA */
+		*cached = g_intern_string(text);
 		*cached_c = *c;
 	}
 	return *cached;

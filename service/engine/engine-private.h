@@ -223,6 +223,18 @@ Task *task_delete_ike_new(gboolean initiator);
 Task *task_delete_child_new(ChildSa *child);
 Task *task_informational_new(gboolean initiator); /* liveness / responder */
 Task *task_child_create_responder_new(void);
+/* A new Child SA of connection @conn on the IKE SA the task runs on
+ * (CREATE_CHILD_SA without REKEY_SA, §1.3.1).  @req (may be NULL) hears
+ * the progress and is finished with the outcome; @acquire: started by a
+ * kernel ACQUIRE, whose failure route.c learns of. */
+Task *task_child_create_new(EngineConn *conn, EngineRequest *req, gboolean acquire);
+/* The connection a Child SA asked for by @msg (SA, TSi, TSr present) on
+ * @sa belongs to: by traffic selectors (§2.9), among the connections that
+ * could have been chosen for @sa (ike-share.c), @sa's own winning a tie;
+ * without --narrowing only one that takes the peer's selectors unchanged.
+ * 0 with *@out set, or the notify that refuses (TS_UNACCEPTABLE,
+ * NO_PROPOSAL_CHOSEN) with *@out NULL. */
+guint16 child_create_pick_conn(IkeSa *sa, IkeMessage *msg, EngineConn **out);
 /* Rekeys Child SA @child (CREATE_CHILD_SA with REKEY_SA, §1.3.3). */
 Task *task_child_rekey_new(ChildSa *child);
 /* Rekeys the IKE SA it runs on (CREATE_CHILD_SA with SA, Ni, KEi, §1.3.2;
@@ -273,7 +285,7 @@ typedef struct {
 	guint8 local_id_type, remote_id_type;
 	char *local_id, *remote_id;
 	PropChoice alg;
-	char *algorithms;
+	const char *algorithms; /* interned (g_intern_string) */
 	GArray *ts_local, *ts_remote; /* refs: identity is the key */
 	char *local_ts, *remote_ts;
 } SaText;
@@ -409,6 +421,8 @@ void ike_sa_receive(IkeSa *sa, const NetPacket *pkt, GBytes *bytes);
 /* Removes the SA (and its Child SAs' kernel state) now, without messages.
  * @status is reported to a pending initiate request. */
 void ike_sa_destroy(IkeSa *sa, EngineStatus status);
+/* Whether the connection of @sa starts again now that its peer is gone, and where (ike-sa.c). */
+gboolean ike_sa_restart_wanted(IkeSa *sa, NetEndpoint *remote);
 /* Starts a Delete exchange for the SA (or destroys it if not established). */
 void ike_sa_delete(IkeSa *sa);
 /* SK keys and protectors from g_ir and the nonces (main thread). */
@@ -497,6 +511,9 @@ struct ChildSa {
 };
 
 ChildSa *child_sa_new(IkeSa *ike);
+/* The same for a Child SA of connection @conn (another connection that
+ * shares the IKE SA, ike-share.c). */
+ChildSa *child_sa_new_for(IkeSa *ike, EngineConn *conn);
 void child_sa_set_state(ChildSa *child, ChildSaState state);
 const char *child_sa_state_name(ChildSaState state);
 /* Allocates the inbound SPI from the kernel. */
@@ -562,6 +579,21 @@ gboolean rekey_lowest_nonce_in(GBytes *a_ni, GBytes *a_nr, GBytes *b_ni, GBytes 
 /* A fresh nonce of the usual length (32 octets). */
 GBytes *rekey_random_nonce(void);
 
+/* ---- Child SAs of several connections on one IKE SA (ike-share.c) ---- */
+
+/* TRUE when @c could have been chosen for @sa: same local address, a remote
+ * host that admits the peer, IDs that accept the authenticated ones, the
+ * same authentication, all with @sa's orientation. */
+gboolean ike_share_conn_fits(const IkeSa *sa, const EngineConn *c);
+/* Initiator: an established IKE SA that a new Child SA of @c can use: one
+ * of @c's own, else one of another connection that fits and has the same
+ * IKE proposals (as pluto shares).  @remote (may be NULL): only to that
+ * peer address.  Borrowed or NULL. */
+IkeSa *ike_share_find(Engine *engine, EngineConn *c, const NetEndpoint *remote);
+/* Responder: the connections a new Child SA on @sa may belong to, @sa's own
+ * first.  Owned array of borrowed EngineConn. */
+GPtrArray *ike_share_candidates(IkeSa *sa);
+
 /* ---- lifetimes (lifetime.c) ------------------------------------------- */
 
 /* Computes soft/hard seconds of @child from its connection (before the
@@ -592,6 +624,9 @@ void route_conn_added(Engine *engine, EngineConn *c);
 void route_conn_deleted(Engine *engine, EngineConn *c);
 /* A kernel ACQUIRE: initiate the trapped connection once. */
 void route_acquire(Engine *engine, const KernelEvent *ev);
+/* The Child SA an ACQUIRE asked for on the established IKE SA #@ike_serial
+ * was not made (refused, or the IKE SA went): the failure shunt. */
+void route_acquire_failed(Engine *engine, EngineConn *conn, guint ike_serial);
 /* child_sa_setup_from_conn(): an initiator's first Child SA of an IKE SA
  * started by an ACQUIRE offers the packet's selectors first (§2.9). */
 void route_child_setup(ChildSa *child);
@@ -639,6 +674,7 @@ struct Engine {
 	struct EngineRoute *route; /* traps, shunts, updown (route.c) */
 	gboolean log_verbose; /* engine_set_log_verbose() */
 	gboolean uniqueids;   /* engine_set_uniqueids() */
+	struct EngineTimers *timers; /* timers.c: all engine_timer_add() timers */
 };
 
 /* Observers: @old_state is the state before a change (for ADDED and other
@@ -675,9 +711,12 @@ IkeSa *engine_start_ike_sa(Engine *engine, EngineConn *conn, gboolean local_is_l
 /* Sends an IKE message; @natt adds the marker. */
 gboolean engine_send(Engine *engine, const NetEndpoint *local, const NetEndpoint *remote,
                      const guint8 *data, gsize len, gboolean natt);
-/* Timers on the engine's context; remove sets *@id to 0. */
+/* Timers on the engine's context (timers.c: one GSource for all); remove
+ * sets *@id to 0. */
 guint engine_timer_add(Engine *engine, guint ms, GSourceFunc func, gpointer data);
 void engine_timer_remove(Engine *engine, guint *id);
+/* Drops every timer without running it (engine_free). */
+void engine_timers_free(Engine *engine);
 /* Frees an SA taken from the graveyard. */
 void ike_sa_free(IkeSa *sa);
 void child_sa_free(ChildSa *child);

@@ -63,31 +63,6 @@ engine_next_serial(Engine *engine)
 	return ++engine->next_serial;
 }
 
-guint
-engine_timer_add(Engine *engine, guint ms, GSourceFunc func, gpointer data)
-{
-	GSource *src = g_timeout_source_new(ms);
-	guint id;
-
-	g_source_set_callback(src, func, data, NULL);
-	id = g_source_attach(src, engine->context);
-	g_source_unref(src);
-	return id;
-}
-
-void
-engine_timer_remove(Engine *engine, guint *id)
-{
-	GSource *src;
-
-	if (*id == 0)
-		return;
-	src = g_main_context_find_source_by_id(engine->context, *id);
-	if (src != NULL)
-		g_source_destroy(src);
-	*id = 0;
-}
-
 static void
 notify(Engine *engine, const EngineSaEventInfo *info)
 {
@@ -638,6 +613,33 @@ sas_of_conn(Engine *engine, EngineConn *c)
 	return out;
 }
 
+/* Child SAs of @c on other connections' IKE SAs (ike-share.c): a Delete
+ * for each, the IKE SAs stay. */
+static void
+delete_children_elsewhere(Engine *engine, EngineConn *c)
+{
+	GHashTableIter it;
+	gpointer v;
+	g_autoptr(GPtrArray) doomed = g_ptr_array_new();
+
+	g_hash_table_iter_init(&it, engine->child_by_serial);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		ChildSa *child = v;
+
+		if (child->conn == c && child->ike != NULL && child->ike->conn != c)
+			g_ptr_array_add(doomed, child);
+	}
+	for (guint i = 0; i < doomed->len; i++) {
+		ChildSa *child = g_ptr_array_index(doomed, i);
+
+		if (child->state == CHILD_SA_STATE_INSTALLED &&
+		    child->ike->state == IKE_SA_STATE_ESTABLISHED)
+			ike_sa_queue_task(child->ike, task_delete_child_new(child));
+		else
+			child_sa_destroy(child);
+	}
+}
+
 gboolean
 engine_delete_connection(Engine *engine, const char *name, GError **error)
 {
@@ -659,6 +661,7 @@ engine_delete_connection(Engine *engine, const char *name, GError **error)
 			ike_sa_delete(sa);
 		ike_sa_destroy(sa, ENGINE_STATUS_SUPERSEDED);
 	}
+	delete_children_elsewhere(engine, c);
 	route_conn_deleted(engine, c);
 	g_hash_table_remove(engine->connections, name);
 	g_info("\"%s\": deleted connection", name);
@@ -889,6 +892,7 @@ engine_free(Engine *engine)
 	g_array_unref(engine->observers);
 	kernel_caps_clear(&engine->caps);
 	net_io_free(engine->net);
+	engine_timers_free(engine);
 	g_main_context_unref(engine->context);
 	g_free(engine);
 }

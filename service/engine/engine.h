@@ -127,14 +127,19 @@ typedef void (*EngineProgressFunc)(EngineStatus code, const char *line, gpointer
 typedef void (*EngineDoneFunc)(EngineStatus status, gpointer user_data);
 
 /* Starts an IKE SA (with its first Child SA unless the connection has none)
- * for connection @name.  @remote_host overrides the peer address (for %any
- * templates).  FALSE with NOT_FOUND / INVALID_ARGUMENT when nothing starts;
- * else @done will be called, @destroy(@user_data) after it. */
+ * for connection @name; when an established IKE SA can carry the Child SA
+ * (the connection's own, or, as pluto shares, one of another connection
+ * with the same hosts, IDs, authentication and IKE proposals), only the
+ * Child SA is negotiated on it (CREATE_CHILD_SA).  @remote_host overrides
+ * the peer address (for %any templates).  FALSE with NOT_FOUND /
+ * INVALID_ARGUMENT when nothing starts; else @done will be called,
+ * @destroy(@user_data) after it. */
 gboolean engine_initiate(Engine *engine, const char *name, const char *remote_host,
                          EngineProgressFunc progress, EngineDoneFunc done, gpointer user_data,
                          GDestroyNotify destroy, GError **error);
-/* Deletes every IKE SA (and so every Child SA) of @name, telling the peer.
- * Returns the number of IKE SAs deleted; NOT_FOUND for no connection. */
+/* Deletes every IKE SA (and so every Child SA) of @name, and @name's Child
+ * SAs on other connections' IKE SAs, telling the peer.  Returns the number
+ * of IKE and such Child SAs deleted; NOT_FOUND for no connection. */
 gint engine_terminate(Engine *engine, const char *name, GError **error);
 /* Deletes IKE SA #@serial (with its Child SAs), telling the peer. */
 gboolean engine_delete_ike_sa(Engine *engine, guint serial, GError **error);
@@ -430,6 +435,31 @@ void engine_set_log_verbose(Engine *engine, gboolean verbose);
  * the same ID replaces its older IKE SAs of that connection.  FALSE: only
  * when it sends INITIAL_CONTACT. */
 void engine_set_uniqueids(Engine *engine, gboolean uniqueids);
+
+/* ---- peers and sockets (peer-crash.c) ------------------------------------ */
+
+/* whack --crash: the peer at @address (an IP address) is presumed dead.
+ * Every IKE SA with it (any state) is removed with its Child SAs without
+ * sending anything: kernel SAs removed, updown down, routed connections
+ * back on their trap.  Then, as when liveness checks fail, a connection
+ * with dpd-action=restart (or one we were still initiating, with keying
+ * attempts left) starts a new IKE SA, once.  Returns the number of IKE
+ * SAs removed (0: none with that peer), or -1 with INVALID_ARGUMENT. */
+gint engine_crash_peer(Engine *engine, const char *address, GError **error);
+/* whack --deleteuser: deletes the established IKE SAs whose authenticated
+ * peer identity is @user (its --id text, "@east.example", or the bare name
+ * of an FQDN, RFC 822 or KEY_ID identity; IKEv2 has no XAUTH and no EAP
+ * identities are kept), telling the peer; with @crash, as
+ * engine_crash_peer() does (no Delete, then the dead-peer policy).
+ * Returns their number; -1 with NOT_FOUND (none) or INVALID_ARGUMENT. */
+gint engine_delete_user(Engine *engine, const char *user, gboolean crash, GError **error);
+/* whack --unlisten (@listen FALSE): the IKE sockets close (net_io_unlisten());
+ * SAs stay, and the ESP data path is not IKE and keeps working, but nothing
+ * IKE is received or sent and engine_initiate() reports NOT_LISTENING.
+ * --listen: opens them again (and any missing one); FAILED when a socket
+ * cannot be bound. */
+gboolean engine_set_listening(Engine *engine, gboolean listen, GError **error);
+gboolean engine_is_listening(Engine *engine);
 
 /* Name of an EngineStatus ("NO_ANSWER"). */
 const char *engine_status_name(EngineStatus status);

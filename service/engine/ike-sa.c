@@ -125,6 +125,33 @@ ike_sa_start_liveness(IkeSa *sa)
 	sa->liveness_timer = engine_timer_add(sa->engine, cfg->dpd_delay * 1000, liveness_cb, sa);
 }
 
+/* Once the keys are derived the key exchange is spent: our private key
+ * (an NSS object), g^ir, the peer's public value and the cookie go.  Our
+ * public value stays until the exchange is answered (the responder of an
+ * IKE SA rekey sends it after the new SA is up). */
+static void
+drop_key_exchange(IkeSa *sa)
+{
+	crypto_ke_drop_private(sa->ke);
+	g_clear_pointer(&sa->g_ir, ikebus_secbuf_free);
+	g_clear_pointer(&sa->peer_ke, g_bytes_unref);
+	g_clear_pointer(&sa->cookie, g_bytes_unref);
+}
+
+/* After IKE_AUTH is answered or its answer processed: the IKE_SA_INIT
+ * messages and SK_pi/SK_pr served only the AUTH payloads (§2.15). */
+static void
+drop_auth_state(IkeSa *sa)
+{
+	if (sa->state != IKE_SA_STATE_ESTABLISHED)
+		return;
+	g_clear_pointer(&sa->ke, crypto_ke_free);
+	g_clear_pointer(&sa->init_request, g_bytes_unref);
+	g_clear_pointer(&sa->init_response, g_bytes_unref);
+	g_clear_pointer(&sa->keys.sk_pi, ikebus_secbuf_free);
+	g_clear_pointer(&sa->keys.sk_pr, ikebus_secbuf_free);
+}
+
 void
 ike_sa_set_state(IkeSa *sa, IkeSaState state)
 {
@@ -157,6 +184,7 @@ ike_sa_set_state(IkeSa *sa, IkeSaState state)
 		engine_timer_remove(sa->engine, &sa->setup_timer);
 		sa->established = g_get_real_time() / G_USEC_PER_SEC;
 		sa->engine->counters.ike_sas_established++;
+		drop_key_exchange(sa);
 		ike_sa_start_liveness(sa);
 		lifetime_ike_start(sa);
 	}
@@ -400,7 +428,12 @@ ike_sa_derive_rekey_keys(IkeSa *sa, const IkeSa *old, GError **error)
 	 * old SA's PRF */
 	skeyseed = crypto_skeyseed_rekey(old->suite.prf, old->keys.sk_d, sa->g_ir, ni, ni_len, nr,
 	                                 nr_len, error);
-	return skeyseed != NULL && derive_from_skeyseed(sa, skeyseed, error);
+	if (skeyseed == NULL || !derive_from_skeyseed(sa, skeyseed, error))
+		return FALSE;
+	/* a rekeyed IKE SA never authenticates: no use for SK_pi/SK_pr */
+	g_clear_pointer(&sa->keys.sk_pi, ikebus_secbuf_free);
+	g_clear_pointer(&sa->keys.sk_pr, ikebus_secbuf_free);
+	return TRUE;
 }
 
 gboolean
@@ -446,7 +479,14 @@ derive_from_skeyseed(IkeSa *sa, const IkebusSecbuf *skeyseed, GError **error)
 		return FALSE;
 	sa->sk_in = crypto_sk_new(sa->suite.encr, sa->suite.encr_key_bits, sa->suite.integ, er, ar,
 	                          error);
-	return sa->sk_in != NULL;
+	if (sa->sk_in == NULL)
+		return FALSE;
+	/* the protectors hold their own copies */
+	g_clear_pointer(&sa->keys.sk_ei, ikebus_secbuf_free);
+	g_clear_pointer(&sa->keys.sk_er, ikebus_secbuf_free);
+	g_clear_pointer(&sa->keys.sk_ai, ikebus_secbuf_free);
+	g_clear_pointer(&sa->keys.sk_ar, ikebus_secbuf_free);
+	return TRUE;
 }
 
 /* ---- messages --------------------------------------------------------- */
@@ -638,6 +678,37 @@ retransmit_delay(const IkeSa *sa)
 	return (guint) MIN(ms, (guint64) t->retransmit_cap_ms);
 }
 
+/*
+ * Whether a connection starts again once the peer of @sa is gone (no answer,
+ * or declared crashed), and where: an SA of ours still being set up while
+ * keying attempts are left (counting this one), or an established SA of a
+ * connection with dpd-action=restart that knows where its peer is.  An SA
+ * being deleted or already replaced by a rekey stays down.  The next
+ * attempt starts over on the IKE port.
+ */
+gboolean
+ike_sa_restart_wanted(IkeSa *sa, NetEndpoint *remote)
+{
+	EngineConn *conn = sa->conn;
+	const IkebusEnd *re;
+
+	if (conn == NULL || conn->deleted || sa->engine->shutting_down ||
+	    sa->state == IKE_SA_STATE_DELETING || sa->replaced_by != 0)
+		return FALSE;
+	re = engine_conn_remote_end(conn, sa->local_is_left);
+	*remote = sa->remote;
+	remote->port = (guint16) re->ike_port;
+	if (sa->state != IKE_SA_STATE_ESTABLISHED) {
+		if (!sa->initiator)
+			return FALSE;
+		conn->attempts++;
+		return conn->cfg->keying_tries == 0 || conn->attempts < conn->cfg->keying_tries;
+	}
+	if (conn->cfg->dpd_action != IKEBUS_DPD_ACTION_RESTART)
+		return FALSE;
+	return sa->initiator || !g_str_has_prefix(re->host, "%");
+}
+
 static void ike_sa_timeout(IkeSa *sa);
 
 static gboolean
@@ -692,47 +763,34 @@ ike_sa_timeout(IkeSa *sa)
 	Engine *engine = sa->engine;
 	EngineConn *conn = sa->conn;
 	gboolean setup = sa->state != IKE_SA_STATE_ESTABLISHED && sa->state != IKE_SA_STATE_DELETING;
-	gboolean retry = FALSE;
 	gboolean left = sa->local_is_left;
-	NetEndpoint remote = sa->remote;
+	NetEndpoint remote;
 
 	ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_NO_ANSWER,
 	           "%s: %u retransmissions of request %u, no answer from the peer",
 	           ike_sa_state_name(sa->state), sa->retransmits, sa->request.msgid);
 	sa->request.valid = FALSE;
-	if (setup && sa->initiator && conn != NULL && !conn->deleted) {
-		conn->attempts++;
-		retry = conn->cfg->keying_tries == 0 || conn->attempts < conn->cfg->keying_tries;
-		if (retry) {
-			g_autofree char *of = conn->cfg->keying_tries == 0
-			                              ? g_strdup("an unlimited number")
-			                              : g_strdup_printf("at most %u", conn->cfg->keying_tries);
-
-			ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_OK,
-			           "starting keying attempt %u of %s%s", conn->attempts + 1, of,
-			           sa->request_cb != NULL ? ", but releasing whack" : "");
-		}
-	}
-	if (!setup && conn != NULL && !conn->deleted &&
-	    conn->cfg->dpd_action == IKEBUS_DPD_ACTION_RESTART) {
-		ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_OK,
-		           "peer is dead; restarting the connection (dpd-action=restart)");
-		retry = sa->initiator || !g_str_has_prefix(
-			engine_conn_remote_end(conn, left)->host, "%");
-		remote.port = (guint16) engine_conn_remote_end(conn, left)->ike_port;
-	}
-	if (retry) {
-		engine_conn_ref(conn);
-		/* the next attempt starts over on the IKE port */
-		if (setup)
-			remote.port = (guint16) engine_conn_remote_end(conn, left)->ike_port;
+	if (!ike_sa_restart_wanted(sa, &remote)) {
 		ike_sa_destroy(sa, ENGINE_STATUS_NO_ANSWER);
-		if (!conn->deleted)
-			engine_start_ike_sa(engine, conn, left, &remote, NULL);
-		engine_conn_unref(conn);
 		return;
 	}
+	if (setup) {
+		g_autofree char *of = conn->cfg->keying_tries == 0
+		                              ? g_strdup("an unlimited number")
+		                              : g_strdup_printf("at most %u", conn->cfg->keying_tries);
+
+		ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_OK,
+		           "starting keying attempt %u of %s%s", conn->attempts + 1, of,
+		           sa->request_cb != NULL ? ", but releasing whack" : "");
+	} else {
+		ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_OK,
+		           "peer is dead; restarting the connection (dpd-action=restart)");
+	}
+	engine_conn_ref(conn);
 	ike_sa_destroy(sa, ENGINE_STATUS_NO_ANSWER);
+	if (!conn->deleted)
+		engine_start_ike_sa(engine, conn, left, &remote, NULL);
+	engine_conn_unref(conn);
 }
 
 static void
@@ -805,7 +863,9 @@ continue_process(IkeSa *sa)
 		break;
 	}
 	sa->request.valid = FALSE;
+	g_clear_pointer(&sa->request.datagrams, g_ptr_array_unref);
 	sa->next_msgid++;
+	drop_auth_state(sa);
 	if (task->delete_sa_after) {
 		EngineStatus st = task->fail_status;
 
@@ -848,6 +908,14 @@ send_response(IkeSa *sa, guint8 exchange, guint32 msgid, GPtrArray *payloads)
 		           error->message);
 		return;
 	}
+	/* kept until the next request (§2.1), for every SA: exact-size
+	 * copies instead of the encoder's larger buffers */
+	for (guint i = 0; i < bytes->len; i++) {
+		GBytes *b = g_ptr_array_index(bytes, i);
+
+		bytes->pdata[i] = g_bytes_new(g_bytes_get_data(b, NULL), g_bytes_get_size(b));
+		g_bytes_unref(b);
+	}
 	if (exchange == IKE_EXCHANGE_IKE_SA_INIT) {
 		g_clear_pointer(&sa->init_response, g_bytes_unref);
 		sa->init_response = g_bytes_ref(g_ptr_array_index(bytes, 0));
@@ -875,6 +943,7 @@ continue_respond(IkeSa *sa)
 	task->ops->build_response(task, sa, payloads);
 	send_response(sa, exchange, msgid, payloads);
 	sa->peer_next_msgid = msgid + 1;
+	drop_auth_state(sa);
 	g_clear_pointer(&sa->responding_msg, ike_message_free);
 	sa->responding = NULL;
 	if (task->delete_sa_after) {

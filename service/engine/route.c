@@ -692,6 +692,18 @@ route_acquire(Engine *engine, const KernelEvent *ev)
 		flow_shunt_add(engine, rc->conn, SHUNT_NEGOTIATION, a, &rc->flow_src, &rc->flow_dst);
 	rc->acq_ts = TRUE;
 	rc->conn->attempts = 0;
+	/* an IKE SA the connection can use is up (its Child SA was deleted, or
+	 * another connection's to the peer): only the Child SA (§1.3.1) */
+	sa = ike_share_find(engine, rc->conn, &remote);
+	if (sa != NULL) {
+		ike_sa_log(sa, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK,
+		           "adding a Child SA for \"%s\" on demand", rc->conn->cfg->name);
+		/* set first: the task offers the packet's selectors as it starts */
+		rc->acquire_serial = sa->serial;
+		ike_sa_queue_task(sa, task_child_create_new(rc->conn, NULL, TRUE));
+		route_update(engine, rc->conn);
+		return;
+	}
 	sa = engine_start_ike_sa(engine, rc->conn, left, &remote, NULL);
 	if (sa == NULL || sa->state == IKE_SA_STATE_DEAD) {
 		negotiation_failed(engine, rc);
@@ -711,11 +723,13 @@ route_child_setup(ChildSa *child)
 	g_autoptr(GArray) one_l = g_array_new(FALSE, TRUE, sizeof(KernelTs));
 	g_autoptr(GArray) one_r = g_array_new(FALSE, TRUE, sizeof(KernelTs));
 
-	if (rc == NULL || ike == NULL || !ike->initiator || !rc->acq_ts || !rc->flow_valid ||
+	/* the initiator of the exchange: IKE_AUTH's, or a CREATE_CHILD_SA's on an
+	 * IKE SA either end may have made */
+	if (rc == NULL || ike == NULL || !child->initiator || !rc->acq_ts || !rc->flow_valid ||
 	    child->ts_local == NULL || child->ts_remote == NULL)
 		return;
-	/* only the first Child SA of the IKE SA the ACQUIRE started; the
-	 * SA may not know its serial yet when IKE_AUTH is built */
+	/* only the first Child SA of the IKE SA the ACQUIRE started (or asked
+	 * for one); the SA may not know its serial yet when IKE_AUTH is built */
 	if (rc->acquire_serial != 0 && rc->acquire_serial != ike->serial)
 		return;
 	rc->acq_ts = FALSE;
@@ -728,6 +742,18 @@ route_child_setup(ChildSa *child)
 		return;
 	g_array_prepend_val(child->ts_local, l);
 	g_array_prepend_val(child->ts_remote, r);
+}
+
+void
+route_acquire_failed(Engine *engine, EngineConn *conn, guint ike_serial)
+{
+	RouteConn *rc = rc_get(engine, conn, FALSE);
+
+	if (rc == NULL || rc->acquire_serial != ike_serial || conn->deleted ||
+	    engine->shutting_down)
+		return;
+	negotiation_failed(engine, rc);
+	route_update(engine, conn);
 }
 
 /* ---- Child SAs up and down -------------------------------------------- */

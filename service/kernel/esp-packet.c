@@ -99,7 +99,9 @@ esp_sa_new(guint32 spi, gboolean inbound, const CryptoEncrAlg *encr, const guint
 		            "spi: 0x%08x is reserved (RFC 4303 §2.1)", spi);
 		return NULL;
 	}
-	sa = g_new0(EspSa, 1);
+	if (!inbound)
+		replay_window = 0;
+	sa = g_malloc0(G_STRUCT_OFFSET(EspSa, replay) + esp_replay_size(replay_window));
 	g_mutex_init(&sa->replay_lock);
 	sa->spi = spi;
 	sa->inbound = inbound;
@@ -114,7 +116,10 @@ esp_sa_new(guint32 spi, gboolean inbound, const CryptoEncrAlg *encr, const guint
 			            "integ: %s with the AEAD %s", integ->name, encr->name);
 			return NULL;
 		}
-		sa->aead = crypto_aead_new(encr, encr_key, encr_key_len, &local);
+		/* one direction each: only that NSS context is kept */
+		sa->aead = crypto_aead_new_for(encr, encr_key, encr_key_len,
+		                               inbound ? CRYPTO_USE_DECRYPT : CRYPTO_USE_ENCRYPT,
+		                               &local);
 		sa->icv_size = encr->icv_size;
 	} else {
 		if (integ == NULL || integ->id == CRYPTO_AUTH_NONE) {
@@ -125,8 +130,10 @@ esp_sa_new(guint32 spi, gboolean inbound, const CryptoEncrAlg *encr, const guint
 			return NULL;
 		}
 		sa->integ = integ;
-		sa->cbc = crypto_cbc_hmac_new(encr, encr_key, encr_key_len, integ, integ_key,
-		                              integ_key_len, &local);
+		sa->cbc = crypto_cbc_hmac_new_for(encr, encr_key, encr_key_len, integ, integ_key,
+		                                  integ_key_len,
+		                                  inbound ? CRYPTO_USE_DECRYPT : CRYPTO_USE_ENCRYPT,
+		                                  &local);
 		sa->icv_size = integ->icv_size;
 	}
 	if (sa->aead == NULL && sa->cbc == NULL) {

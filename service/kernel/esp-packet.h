@@ -92,9 +92,11 @@ typedef struct {
 	guint64 seq_out; /* outbound: last number sent; atomic */
 
 	GMutex replay_lock;
-	EspReplay replay; /* inbound, under replay_lock */
-
 	EspCounters counters; /* atomic fields */
+
+	/* inbound, under replay_lock; last: esp_sa_new() allocates only the
+	 * part of its ring the window needs */
+	EspReplay replay;
 } EspSa;
 
 /* Owned packet context for SPI @spi.  @encr_key for AEAD is key || salt.

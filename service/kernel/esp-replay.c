@@ -9,22 +9,40 @@
 
 #include <string.h>
 
-#define RING_BITS (ESP_REPLAY_MAX_WINDOW)
 /* Window used to place ESN numbers when anti-replay is off (A2 needs one). */
 #define ESN_ONLY_WINDOW 64u
+
+/* A ring at least as long as the window keeps every number of the window
+ * on its own bit. */
+static guint32
+ring_bits_for(guint32 window)
+{
+	guint32 n = 64;
+
+	while (n < MIN(window, ESP_REPLAY_MAX_WINDOW))
+		n *= 2;
+	return n;
+}
+
+gsize
+esp_replay_size(guint32 window)
+{
+	return G_STRUCT_OFFSET(EspReplay, bits) + ring_bits_for(window) / 8;
+}
 
 void
 esp_replay_init(EspReplay *r, guint32 window, gboolean esn)
 {
-	memset(r, 0, sizeof(*r));
+	memset(r, 0, esp_replay_size(window));
 	r->window = MIN(window, ESP_REPLAY_MAX_WINDOW);
+	r->ring_bits = ring_bits_for(window);
 	r->esn = esn;
 }
 
 static gboolean
 bit_get(const EspReplay *r, guint64 seq)
 {
-	guint64 i = seq % RING_BITS;
+	guint64 i = seq % r->ring_bits;
 
 	return (r->bits[i / 64] >> (i % 64)) & 1;
 }
@@ -32,7 +50,7 @@ bit_get(const EspReplay *r, guint64 seq)
 static void
 bit_set(EspReplay *r, guint64 seq)
 {
-	guint64 i = seq % RING_BITS;
+	guint64 i = seq % r->ring_bits;
 
 	r->bits[i / 64] |= G_GUINT64_CONSTANT(1) << (i % 64);
 }
@@ -40,7 +58,7 @@ bit_set(EspReplay *r, guint64 seq)
 static void
 bit_clear(EspReplay *r, guint64 seq)
 {
-	guint64 i = seq % RING_BITS;
+	guint64 i = seq % r->ring_bits;
 
 	r->bits[i / 64] &= ~(G_GUINT64_CONSTANT(1) << (i % 64));
 }
@@ -102,8 +120,8 @@ esp_replay_update(EspReplay *r, guint64 seq)
 
 		/* Slide: numbers (T, seq) were skipped; forget what their bits
 		 * held from a lap ago. */
-		if (diff >= RING_BITS) {
-			memset(r->bits, 0, sizeof(r->bits));
+		if (diff >= r->ring_bits) {
+			memset(r->bits, 0, r->ring_bits / 8);
 		} else {
 			for (guint64 s = r->top + 1; s < seq; s++)
 				bit_clear(r, s);

@@ -29,13 +29,21 @@ typedef enum {
 	ESP_REPLAY_INVALID,   /* sequence number 0 (never sent) or cannot be placed */
 } EspReplayResult;
 
+/* The ring holds ring_bits bits (the window rounded up to a power of two,
+ * at least 64): a struct placed last in a larger allocation may be cut to
+ * esp_replay_size() octets (an SA then carries 8-16 octets of ring, not
+ * 512); a whole EspReplay serves every window. */
 typedef struct {
 	guint32 window; /* W in packets; 0 = anti-replay off (ESN still works) */
+	guint32 ring_bits;
 	gboolean esn;
 	guint64 top; /* T: highest authenticated sequence number (0 = none yet) */
-	guint64 bits[ESP_REPLAY_MAX_WINDOW / 64]; /* ring: bit (seq % size) */
+	guint64 bits[ESP_REPLAY_MAX_WINDOW / 64]; /* ring: bit (seq % ring_bits) */
 } EspReplay;
 
+/* Octets of an EspReplay that a @window needs (ring included). */
+gsize esp_replay_size(guint32 window);
+/* Clears esp_replay_size(@window) octets at @r and sets it up. */
 void esp_replay_init(EspReplay *r, guint32 window, gboolean esn);
 /* @seq_low is the 32-bit wire value; @seq_out gets the full sequence number
  * (high bits reconstructed with ESN, 0 high bits without). */

@@ -37,6 +37,9 @@ typedef struct NetSocket {
 	gboolean bound_any;
 	NetEndpoint bound; /* the address bound to (port included) */
 	GSource *source;
+	/* handed out by net_io_get_natt_fd() (ESP-in-UDP goes through it), so
+	 * net_io_unlisten() keeps it open and only drops the IKE on it */
+	gboolean lent;
 } NetSocket;
 
 struct NetIo {
@@ -52,6 +55,9 @@ struct NetIo {
 	gpointer send_data;
 	NetCounters counters;
 	guint8 *rx_buf; /* NET_MAX_DATAGRAM octets */
+	gboolean detached;  /* net_io_new_detached(): no sockets, ever */
+	gboolean listening; /* FALSE after net_io_unlisten() */
+	gboolean no_ipv6;   /* NetConfig.no_ipv6, for net_io_listen() */
 };
 
 /* ---- endpoints -------------------------------------------------------- */
@@ -161,6 +167,10 @@ dispatch(NetIo *io, const NetPacket *pkt, gboolean natt)
 	NetPacket inner = *pkt;
 
 	if (!natt) {
+		if (!io->listening) {
+			io->counters.rx_not_listening++;
+			return;
+		}
 		io->counters.rx_ike++;
 		if (io->ike_func != NULL)
 			io->ike_func(pkt, io->handler_data);
@@ -175,6 +185,10 @@ dispatch(NetIo *io, const NetPacket *pkt, gboolean natt)
 		return;
 	}
 	if (memcmp(pkt->data, marker, NET_NON_ESP_MARKER_LEN) == 0) {
+		if (!io->listening) {
+			io->counters.rx_not_listening++;
+			return;
+		}
 		inner.data += NET_NON_ESP_MARKER_LEN;
 		inner.len -= NET_NON_ESP_MARKER_LEN;
 		io->counters.rx_ike++;
@@ -299,12 +313,30 @@ fail: {
 }
 }
 
+/* The open socket bound to @bind_ep (address and port), or NULL. */
+static NetSocket *
+socket_bound_to(NetIo *io, const NetEndpoint *bind_ep)
+{
+	for (guint i = 0; i < io->sockets->len; i++) {
+		NetSocket *s = g_ptr_array_index(io->sockets, i);
+
+		if (net_endpoint_equal(&s->bound, bind_ep))
+			return s;
+	}
+	return NULL;
+}
+
+/* Opens a socket for @bind_ep unless one is open already (net_io_listen()
+ * opens only what is missing). */
 static gboolean
 add_socket(NetIo *io, const NetEndpoint *bind_ep, gboolean any, gboolean natt, GError **error)
 {
 	NetSocket *s;
-	int fd = open_socket(bind_ep, error);
+	int fd;
 
+	if (socket_bound_to(io, bind_ep) != NULL)
+		return TRUE;
+	fd = open_socket(bind_ep, error);
 	if (fd < 0)
 		return FALSE;
 	s = g_new0(NetSocket, 1);
@@ -333,6 +365,8 @@ net_io_alloc(GMainContext *context, const NetConfig *cfg)
 	io->sockets = g_ptr_array_new_with_free_func((GDestroyNotify) net_socket_free);
 	io->addresses = g_array_new(FALSE, TRUE, sizeof(NetEndpoint));
 	io->rx_buf = g_malloc(NET_MAX_DATAGRAM);
+	io->listening = TRUE;
+	io->no_ipv6 = cfg != NULL && cfg->no_ipv6;
 	for (guint i = 0; cfg != NULL && cfg->addresses != NULL && cfg->addresses[i] != NULL; i++) {
 		NetEndpoint ep;
 
@@ -343,7 +377,7 @@ net_io_alloc(GMainContext *context, const NetConfig *cfg)
 }
 
 static gboolean
-open_all(NetIo *io, const NetConfig *cfg, GError **error)
+open_all(NetIo *io, GError **error)
 {
 	const guint16 ports[2] = {io->ike_port, io->natt_port};
 
@@ -356,7 +390,7 @@ open_all(NetIo *io, const NetConfig *cfg, GError **error)
 			if (!add_socket(io, &any4, TRUE, p == 1, error))
 				return FALSE;
 			/* IPv6 may be disabled on the host: not fatal. */
-			if (!(cfg != NULL && cfg->no_ipv6) && !add_socket(io, &any6, TRUE, p == 1, &e6))
+			if (!io->no_ipv6 && !add_socket(io, &any6, TRUE, p == 1, &e6))
 				g_debug("net: no IPv6 socket: %s", e6->message);
 			continue;
 		}
@@ -376,7 +410,7 @@ net_io_new(GMainContext *context, const NetConfig *cfg, GError **error)
 {
 	g_autoptr(NetIo) io = net_io_alloc(context, cfg);
 
-	if (!open_all(io, cfg, error))
+	if (!open_all(io, error))
 		return NULL;
 	g_debug("net: listening on ports %u and %u", io->ike_port, io->natt_port);
 	return g_steal_pointer(&io);
@@ -387,6 +421,7 @@ net_io_new_detached(const NetConfig *cfg, NetSendFunc send_func, gpointer user_d
 {
 	NetIo *io = net_io_alloc(NULL, cfg);
 
+	io->detached = TRUE;
 	io->send_func = send_func;
 	io->send_data = user_data;
 	return io;
@@ -432,13 +467,15 @@ net_io_get_natt_port(const NetIo *io)
 }
 
 int
-net_io_get_natt_fd(const NetIo *io, int family)
+net_io_get_natt_fd(NetIo *io, int family)
 {
 	for (guint i = 0; i < io->sockets->len; i++) {
-		const NetSocket *s = g_ptr_array_index(io->sockets, i);
+		NetSocket *s = g_ptr_array_index(io->sockets, i);
 
-		if (s->natt && s->family == family)
+		if (s->natt && s->family == family) {
+			s->lent = TRUE;
 			return s->fd;
+		}
 	}
 	return -1;
 }
@@ -456,7 +493,8 @@ net_io_is_local(const NetIo *io, const NetEndpoint *ep)
 	for (guint i = 0; i < io->addresses->len; i++)
 		if (net_endpoint_addr_equal(&g_array_index(io->addresses, NetEndpoint, i), ep))
 			return TRUE;
-	if (io->addresses->len > 0 || io->sockets->len == 0)
+	/* (still while not listening: the host's addresses did not change) */
+	if (io->addresses->len > 0 || io->detached)
 		return FALSE;
 	/* Wildcard listener: an address is ours when we can bind to it. */
 	probe.port = 0;
@@ -558,6 +596,12 @@ net_io_send(NetIo *io, const NetPacket *pkt, gboolean natt, GError **error)
 	struct iovec iov[2];
 	gsize n = 0;
 
+	if (!io->listening) {
+		io->counters.tx_errors++;
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+		                    "not listening for IKE (unlistened)");
+		return FALSE;
+	}
 	if (io->send_func != NULL) {
 		if (!io->send_func(pkt, natt, io->send_data)) {
 			io->counters.tx_errors++;
@@ -589,4 +633,66 @@ net_io_send_keepalive(NetIo *io, const NetEndpoint *local, const NetEndpoint *re
 	if (io->send_func != NULL)
 		return TRUE; /* the in-memory wire has no NAT to keep open */
 	return send_datagram(io, local, remote, &iov, 1, error);
+}
+
+/* ---- listen / unlisten (whack --listen, --unlisten) -------------------- */
+
+gboolean
+net_io_is_listening(const NetIo *io)
+{
+	return io->listening;
+}
+
+guint
+net_io_get_n_sockets(const NetIo *io)
+{
+	guint n = 0;
+
+	if (!io->listening)
+		return 0;
+	for (guint i = 0; i < io->sockets->len; i++) {
+		const NetSocket *s = g_ptr_array_index(io->sockets, i);
+
+		n += s->fd >= 0;
+	}
+	return n;
+}
+
+void
+net_io_unlisten(NetIo *io)
+{
+	guint kept = 0;
+
+	if (!io->listening)
+		return;
+	io->listening = FALSE;
+	/* backwards: removing does not disturb the indices still to visit */
+	for (guint i = io->sockets->len; i-- > 0;) {
+		NetSocket *s = g_ptr_array_index(io->sockets, i);
+
+		if (s->lent) {
+			kept++;
+			continue;
+		}
+		g_ptr_array_remove_index(io->sockets, i);
+	}
+	g_debug("net: not listening for IKE any more (%u NAT-T socket%s kept open for ESP)", kept,
+	        kept == 1 ? "" : "s");
+}
+
+gboolean
+net_io_listen(NetIo *io, GError **error)
+{
+	if (!io->detached && !open_all(io, error)) {
+		/* all or nothing, as at start: a half-open set stays closed */
+		if (!io->listening) {
+			io->listening = TRUE;
+			net_io_unlisten(io);
+		}
+		return FALSE;
+	}
+	if (!io->listening)
+		g_debug("net: listening on ports %u and %u again", io->ike_port, io->natt_port);
+	io->listening = TRUE;
+	return TRUE;
 }

@@ -89,13 +89,30 @@ gboolean net_io_send(NetIo *io, const NetPacket *pkt, gboolean natt, GError **er
 gboolean net_io_send_keepalive(NetIo *io, const NetEndpoint *local, const NetEndpoint *remote,
                                GError **error);
 
+/* whack --unlisten: closes the IKE sockets, so that no IKE is received
+ * (and none sent: net_io_send() fails with G_IO_ERROR_NOT_CONNECTED).  A
+ * NAT-T socket handed out by net_io_get_natt_fd() stays open for the ESP
+ * it carries; IKE arriving on it is dropped (rx_not_listening).  SAs are
+ * not touched: that is the engine's business.  A detached NetIo only stops
+ * taking injected IKE. */
+void net_io_unlisten(NetIo *io);
+/* whack --listen: opens the sockets that are not open (all of them after
+ * net_io_unlisten(); while listening, the ones that failed or are new), as
+ * net_io_new() does.  FALSE with G_IO_ERROR when one that must be bound
+ * cannot be (then it stays or becomes unlistened). */
+gboolean net_io_listen(NetIo *io, GError **error);
+gboolean net_io_is_listening(const NetIo *io);
+/* Sockets IKE is received on (0 while not listening). */
+guint net_io_get_n_sockets(const NetIo *io);
+
 /* The configured ports. */
 guint16 net_io_get_ike_port(const NetIo *io);
 guint16 net_io_get_natt_port(const NetIo *io);
 /* The NAT-T socket of @family (AF_INET / AF_INET6) bound to the wildcard or
  * the first address of that family, for the userspace ESP backend to send
- * ESP-in-UDP from; -1 if none (detached, or no socket of that family). */
-int net_io_get_natt_fd(const NetIo *io, int family);
+ * ESP-in-UDP from; -1 if none (detached, or no socket of that family).
+ * That socket is then the ESP path's too: net_io_unlisten() keeps it. */
+int net_io_get_natt_fd(NetIo *io, int family);
 /* TRUE when @ep's address belongs to this host (configured addresses; with
  * none configured, whether a socket can be bound to it). */
 gboolean net_io_is_local(const NetIo *io, const NetEndpoint *ep);
@@ -106,6 +123,7 @@ typedef struct {
 	guint64 rx_esp;
 	guint64 rx_keepalive;
 	guint64 rx_dropped; /* truncated, bad marker, no handler */
+	guint64 rx_not_listening; /* IKE dropped while unlistened (lent NAT-T socket, inject) */
 	guint64 tx_ike;
 	guint64 tx_errors;
 } NetCounters;

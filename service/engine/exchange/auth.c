@@ -495,6 +495,24 @@ process_response(Task *t, IkeSa *sa, IkeMessage *msg)
 
 /* ---- responder -------------------------------------------------------- */
 
+/* Several connections may take the IDs (same hosts and peer, other
+ * subnets): the one whose selectors fit the Child SA asked for, as a later
+ * CREATE_CHILD_SA would pick (child-create.c).  None fitting: the one the
+ * IDs chose stays, to narrow or refuse. */
+static void
+refine_conn_by_ts(IkeSa *sa, IkeMessage *msg)
+{
+	EngineConn *by_ts = NULL;
+
+	if (ike_message_get_payload(msg, IKE_PAYLOAD_SA) == NULL ||
+	    ike_message_get_payload(msg, IKE_PAYLOAD_TSI) == NULL ||
+	    ike_message_get_payload(msg, IKE_PAYLOAD_TSR) == NULL)
+		return;
+	child_create_pick_conn(sa, msg, &by_ts);
+	if (by_ts != NULL && by_ts != sa->conn)
+		ike_sa_set_conn(sa, by_ts);
+}
+
 static gboolean
 responder_pick_conn(IkeSa *sa, IkeMessage *msg)
 {
@@ -520,6 +538,8 @@ responder_pick_conn(IkeSa *sa, IkeMessage *msg)
 	if (!engine_id_from_text(engine_end_id_text(engine_conn_local_end(c, left)), &sa->local_id,
 	                         &error))
 		return FALSE;
+	refine_conn_by_ts(sa, msg);
+	c = sa->conn;
 	/* %fromcert: the signing job puts the certificate's subject here */
 	return sa->local_id.type != 0 || engine_conn_local_end(c, left)->cert != NULL ||
 	       engine_conn_local_end(c, left)->ckaid != NULL;

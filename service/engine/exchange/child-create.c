@@ -6,11 +6,18 @@
  *                         <--  HDR, SK {SA, Nr, [KEr], TSi, TSr}
  *                         <--  HDR, SK {N(error)}
  *
- * Both roles.  A rekey (N(REKEY_SA) naming the SPI the exchange initiator
- * receives on) makes a new Child SA next to the old one; the initiator of
- * the rekey then deletes the old one (§2.8).  With a KE payload (PFS) the
- * key exchange runs on the crypto worker.  Rekeying the IKE SA itself is
- * exchange/rekey-ike.c.
+ * Both roles.  Without N(REKEY_SA) the exchange adds a Child SA to the IKE
+ * SA (§1.3.1): the responder gives it to the connection whose selectors
+ * fit the peer's among those that could have been chosen for the IKE SA
+ * (ike-share.c), and the initiator asks for one for the connection being
+ * initiated, or whose trap saw traffic.  A rekey (N(REKEY_SA) naming the
+ * SPI the exchange initiator receives on) makes a new Child SA next to the
+ * old one, of the old one's connection; the initiator of the rekey then
+ * deletes the old one (§2.8).  With a KE payload (PFS) the key exchange
+ * runs on the crypto worker; INVALID_KE_PAYLOAD (§1.3) gets one more
+ * request with the group the peer names, if we offered it.  A refused new
+ * Child SA leaves the IKE SA and its other Child SAs as they are.
+ * Rekeying the IKE SA itself is exchange/rekey-ike.c.
  *
  * Collisions (§2.8.1, rekey-collision.c): a rekey request for a Child SA
  * whose rekey of ours is out is answered normally and remembered in our
@@ -40,6 +47,12 @@ typedef struct {
 	guint peer_new_serial; /* initiator: the peer's simultaneous rekey made it */
 	CryptoKe *ke;
 	GError *job_error;
+	/* initiator of a new Child SA (old_serial 0) */
+	EngineConn *conn;    /* its connection (ref) */
+	EngineRequest *req;  /* the initiate caller (ref), or NULL */
+	gboolean acquire;    /* started by a kernel ACQUIRE */
+	guint16 ke_group;    /* KE group to send, 0 = our first */
+	gboolean ke_retried; /* this is the INVALID_KE_PAYLOAD retry */
 } ChildTask;
 
 static const TaskOps child_create_ops;
@@ -57,6 +70,10 @@ child_task_free(Task *t)
 
 	crypto_ke_free(ct->ke);
 	g_clear_error(&ct->job_error);
+	if (ct->req != NULL)
+		engine_request_unref(ct->req);
+	if (ct->conn != NULL)
+		engine_conn_unref(ct->conn);
 	g_free(ct);
 }
 
@@ -132,7 +149,7 @@ set_pfs_groups(IkeSa *sa, ChildSa *c)
 
 	if (first != NULL && first->n_ke > 0)
 		return;
-	if (sa->conn->cfg->pfs)
+	if (c->conn->cfg->pfs)
 		proposal_set_ke(c->props, &sa->ike.ke, 1);
 	else
 		proposal_set_ke(c->props, NULL, 0);
@@ -168,6 +185,120 @@ add_payloads(ChildSa *c, const PropChoice *choice, GBytes *nonce, CryptoKe *ke, 
 	ts_add_to_payload(tsr_pl, tsr);
 	g_ptr_array_add(payloads, tsi_pl);
 	g_ptr_array_add(payloads, tsr_pl);
+}
+
+/* A line about Child SA @c, under its own connection's name (it may not be
+ * the IKE SA's); also to the initiate caller @req when there is one. */
+static void child_log(IkeSa *sa, ChildSa *c, EngineRequest *req, GLogLevelFlags level,
+                      EngineStatus code, const char *fmt, ...) G_GNUC_PRINTF(6, 7);
+
+static void
+child_log(IkeSa *sa, ChildSa *c, EngineRequest *req, GLogLevelFlags level, EngineStatus code,
+          const char *fmt, ...)
+{
+	va_list ap;
+	g_autofree char *msg = NULL;
+	g_autofree char *line = NULL;
+	gboolean to_log = engine_log_wanted(sa->engine, level);
+
+	if (!to_log && req == NULL)
+		return;
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	line = g_strdup_printf("\"%s\" #%u: %s", c->conn->cfg->name, c->serial, msg);
+	if (to_log)
+		g_log(G_LOG_DOMAIN, level, "%s", line);
+	if (req != NULL)
+		engine_request_line(req, code, line);
+}
+
+static void
+addr_from_ep(const NetEndpoint *ep, KernelAddr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = ep->family;
+	memcpy(a->bytes, ep->addr, net_endpoint_addr_len(ep));
+}
+
+/* ---- responder: which connection a new Child SA belongs to ------------- */
+
+/* How well connection @c's selectors (as @sa orients it) take the peer's:
+ * 2 when the peer's lie inside ours (we answer them unchanged), 1 when
+ * only narrowing (§2.9) finds something and @c allows it, else 0. */
+static gint
+ts_fit(IkeSa *sa, EngineConn *c, const GArray *peer_i, const GArray *peer_r)
+{
+	KernelAddr local, remote;
+	g_autoptr(GArray) ours_l = NULL;
+	g_autoptr(GArray) ours_r = NULL;
+	g_autoptr(GArray) nl = NULL;
+	g_autoptr(GArray) nr = NULL;
+
+	addr_from_ep(&sa->local, &local);
+	addr_from_ep(&sa->remote, &remote);
+	ours_l = ts_from_end(engine_conn_local_end(c, sa->local_is_left), &local, NULL);
+	ours_r = ts_from_end(engine_conn_remote_end(c, sa->local_is_left), &remote, NULL);
+	if (ours_l == NULL || ours_r == NULL || peer_i->len == 0 || peer_r->len == 0)
+		return 0;
+	/* TSi is the initiator's side: our remote one */
+	if (ts_subset(peer_i, ours_r) && ts_subset(peer_r, ours_l))
+		return 2;
+	if (!c->cfg->narrowing)
+		return 0;
+	nr = ts_narrow(ours_r, peer_i);
+	nl = ts_narrow(ours_l, peer_r);
+	return nr->len > 0 && nl->len > 0 ? 1 : 0;
+}
+
+/* ESP proposals of @c for a Child SA on @sa; with a KE payload and no esp=
+ * groups, the IKE SA's groups are acceptable for PFS. */
+static GArray *
+candidate_props(IkeSa *sa, EngineConn *c, gboolean with_ke)
+{
+	GArray *props = g_array_copy(c->esp_props);
+
+	if (with_ke && proposal_first_ke(props) == 0 && sa->ike_props != NULL &&
+	    sa->ike_props->len > 0) {
+		const PropSpec *ike = &g_array_index(sa->ike_props, PropSpec, 0);
+
+		proposal_set_ke(props, ike->ke, ike->n_ke);
+	}
+	return props;
+}
+
+guint16
+child_create_pick_conn(IkeSa *sa, IkeMessage *msg, EngineConn **out)
+{
+	IkePayload *sa_pl = ike_message_get_payload(msg, IKE_PAYLOAD_SA);
+	IkePayload *ke = ike_message_get_payload(msg, IKE_PAYLOAD_KE);
+	g_autoptr(GArray) peer_i = ts_from_payload(ike_message_get_payload(msg, IKE_PAYLOAD_TSI));
+	g_autoptr(GArray) peer_r = ts_from_payload(ike_message_get_payload(msg, IKE_PAYLOAD_TSR));
+	g_autoptr(GPtrArray) cands = ike_share_candidates(sa);
+	guint16 refusal = IKE_NOTIFY_TS_UNACCEPTABLE;
+	gint best = 0;
+
+	*out = NULL;
+	for (guint i = 0; i < cands->len; i++) {
+		EngineConn *c = g_ptr_array_index(cands, i);
+		g_autoptr(GArray) props = NULL;
+		const IkeProposal *pp = NULL;
+		PropChoice choice;
+		gint fit = ts_fit(sa, c, peer_i, peer_r);
+
+		if (fit <= best)
+			continue;
+		props = candidate_props(sa, c, ke != NULL);
+		if (props->len == 0 ||
+		    !proposal_select(props, sa_pl, ke != NULL ? ke->u.ke.group : 0, &choice, &pp)) {
+			/* the selectors fit: the proposals are what is wrong */
+			refusal = IKE_NOTIFY_NO_PROPOSAL_CHOSEN;
+			continue;
+		}
+		*out = c;
+		best = fit;
+	}
+	return *out != NULL ? 0 : refusal;
 }
 
 /* ---- responder -------------------------------------------------------- */
@@ -250,10 +381,13 @@ responder_prepare(ChildTask *ct, IkeSa *sa, IkeMessage *msg)
 	g_autoptr(GArray) peer_r = NULL;
 	const IkeProposal *pp = NULL;
 	ChildSa *c, *old = NULL;
+	EngineConn *conn = sa->conn;
+	guint16 why;
 
 	if (sa->state != IKE_SA_STATE_ESTABLISHED || sa_pl == NULL || nonce == NULL)
 		return refuse(ct, sa, IKE_NOTIFY_NO_ADDITIONAL_SAS, "not a Child SA request");
-	if (ike_message_get_payload(msg, IKE_PAYLOAD_TSI) == NULL)
+	if (ike_message_get_payload(msg, IKE_PAYLOAD_TSI) == NULL ||
+	    ike_message_get_payload(msg, IKE_PAYLOAD_TSR) == NULL)
 		return refuse(ct, sa, IKE_NOTIFY_NO_ADDITIONAL_SAS, "no traffic selectors");
 	/* §2.25.2: not while the IKE SA is being rekeyed */
 	if (task_is_ike_rekey(sa->active) || sa->replaced_by != 0)
@@ -266,21 +400,23 @@ responder_prepare(ChildTask *ct, IkeSa *sa, IkeMessage *msg)
 		if (old->state != CHILD_SA_STATE_INSTALLED || old->replaced_by != 0)
 			return refuse(ct, sa, IKE_NOTIFY_TEMPORARY_FAILURE,
 			              "the Child SA is being deleted or was rekeyed already");
+		/* the rekeyed SA stays with its connection */
+		conn = old->conn;
+	} else if ((why = child_create_pick_conn(sa, msg, &conn)) != 0) {
+		return refuse(ct, sa, why,
+		              why == IKE_NOTIFY_TS_UNACCEPTABLE
+		                      ? "no connection of this IKE SA takes the traffic selectors"
+		                      : "no acceptable proposal");
 	}
-	c = child_sa_new(sa);
+	c = child_sa_new_for(sa, conn);
 	c->initiator = FALSE;
 	ct->child_serial = c->serial;
 	ct->old_serial = old != NULL ? old->serial : 0;
 	c->rekeys_serial = ct->old_serial;
 	if (!child_sa_setup_from_conn(c, &error))
 		return refuse(ct, sa, IKE_NOTIFY_NO_PROPOSAL_CHOSEN, error->message);
-	if (ke != NULL && proposal_first_ke(c->props) == 0) {
-		/* no esp= groups: accept the IKE SA's groups for PFS */
-		proposal_set_ke(c->props, sa->ike_props->len > 0
-		                                  ? g_array_index(sa->ike_props, PropSpec, 0).ke
-		                                  : NULL,
-		                sa->ike_props->len > 0 ? g_array_index(sa->ike_props, PropSpec, 0).n_ke : 0);
-	}
+	g_array_unref(c->props);
+	c->props = candidate_props(sa, conn, ke != NULL);
 	if (!proposal_select(c->props, sa_pl, ke != NULL ? ke->u.ke.group : 0, &c->esp, &pp) ||
 	    pp->spi_len != 4)
 		return refuse(ct, sa, IKE_NOTIFY_NO_PROPOSAL_CHOSEN, "no acceptable proposal");
@@ -345,10 +481,13 @@ process_request(Task *t, IkeSa *sa, IkeMessage *msg)
 	{
 		g_autofree char *desc = child_sa_describe(c);
 
-		ike_sa_log(sa, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK,
-		           "responder %s Child SA #%u%s; %s",
-		           ct->old_serial != 0 ? "rekeyed" : "established", c->serial,
-		           ct->old_serial != 0 ? " (replacing an older one)" : "", desc);
+		if (ct->old_serial != 0)
+			ike_sa_log(sa, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK,
+			           "responder rekeyed Child SA #%u (replacing an older one); %s",
+			           c->serial, desc);
+		else
+			child_log(sa, c, NULL, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK,
+			          "responder established Child SA using #%u; %s", sa->serial, desc);
 	}
 	return TASK_OK;
 }
@@ -370,6 +509,206 @@ build_response(Task *t, IkeSa *sa, GPtrArray *payloads)
 	return TASK_OK;
 }
 
+/* ---- initiator of a new Child SA ----------------------------------------- */
+
+static EngineStatus
+notify_status(guint16 type)
+{
+	switch (type) {
+	case IKE_NOTIFY_NO_PROPOSAL_CHOSEN:
+	case IKE_NOTIFY_TS_UNACCEPTABLE:
+	case IKE_NOTIFY_INVALID_KE_PAYLOAD:
+		return ENGINE_STATUS_NO_PROPOSAL;
+	default:
+		return ENGINE_STATUS_PEER_ERROR;
+	}
+}
+
+/* The new Child SA was not made: the caller and the trap learn of it; the
+ * IKE SA and its other Child SAs carry on (§1.3.1). */
+static void
+new_failed(ChildTask *ct, IkeSa *sa, EngineStatus status)
+{
+	ChildSa *c = lookup_child(sa, ct->child_serial);
+
+	if (c != NULL)
+		child_sa_destroy(c);
+	ct->child_serial = 0;
+	if (ct->req != NULL)
+		engine_request_finish(ct->req, status);
+	if (ct->acquire)
+		route_acquire_failed(sa->engine, ct->conn, sa->serial);
+	ct->acquire = FALSE;
+}
+
+static TaskResult
+build_new_request(ChildTask *ct, IkeSa *sa, GPtrArray *payloads)
+{
+	ChildSa *c = lookup_child(sa, ct->child_serial);
+	g_autoptr(GError) error = NULL;
+	guint16 group;
+
+	if (sa->state != IKE_SA_STATE_ESTABLISHED || ct->conn->deleted) {
+		ike_sa_log(sa, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_SUPERSEDED,
+		           "no new Child SA for \"%s\": the IKE SA is %s", ct->conn->cfg->name,
+		           ct->conn->deleted ? "established, but the connection was deleted"
+		                             : ike_sa_state_name(sa->state));
+		new_failed(ct, sa, ENGINE_STATUS_SUPERSEDED);
+		return TASK_SKIP;
+	}
+	if (c == NULL) {
+		c = child_sa_new_for(sa, ct->conn);
+		c->initiator = TRUE;
+		ct->child_serial = c->serial;
+		if (!child_sa_setup_from_conn(c, &error) || !child_sa_alloc_spi(c, &error)) {
+			child_log(sa, c, ct->req, G_LOG_LEVEL_WARNING, ENGINE_STATUS_KERNEL_FAILED,
+			          "cannot start a Child SA: %s", error->message);
+			new_failed(ct, sa, ENGINE_STATUS_KERNEL_FAILED);
+			return TASK_SKIP;
+		}
+		set_pfs_groups(sa, c);
+		c->ni = random_nonce();
+	}
+	if (ct->job_error != NULL) {
+		child_log(sa, c, ct->req, G_LOG_LEVEL_WARNING, ENGINE_STATUS_KERNEL_FAILED,
+		          "key exchange: %s", ct->job_error->message);
+		new_failed(ct, sa, ENGINE_STATUS_KERNEL_FAILED);
+		return TASK_SKIP;
+	}
+	group = ct->ke_group != 0 ? ct->ke_group : proposal_first_ke(c->props);
+	if (group != 0 && ct->ke == NULL) {
+		submit(sa, ct, group, NULL);
+		return TASK_ASYNC;
+	}
+	add_payloads(c, NULL, c->ni, ct->ke, group, c->ts_local, c->ts_remote, payloads);
+	ct->sent = TRUE;
+	child_log(sa, c, ct->req, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK,
+	          "sent CREATE_CHILD_SA request for a new Child SA using IKE SA #%u%s", sa->serial,
+	          group != 0 ? " (with PFS)" : "");
+	return TASK_OK;
+}
+
+/* §1.3: INVALID_KE_PAYLOAD names the group the responder wants; one more
+ * request with it, as a new exchange, if we offered that group.  TRUE when
+ * the retry is queued. */
+static gboolean
+retry_with_group(ChildTask *ct, IkeSa *sa, ChildSa *c, const IkePayload *n)
+{
+	guint16 group;
+	ChildTask *retry;
+	char buf[IKE_NAME_BUF_LEN];
+
+	if (ct->ke_retried || n->u.notify.data_len != 2)
+		return FALSE;
+	group = (guint16) (n->u.notify.data[0] << 8 | n->u.notify.data[1]);
+	if (group == 0 || crypto_ke_group_lookup(group) == NULL || !proposal_has_ke(c->props, group) ||
+	    (ct->ke != NULL && group == (ct->ke_group != 0 ? ct->ke_group : proposal_first_ke(c->props))))
+		return FALSE;
+	child_log(sa, c, ct->req, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_OK,
+	          "CREATE_CHILD_SA response asks for KE group %s; trying again with it",
+	          ike_name_or_unknown(IKE_REG_KE, group, buf, sizeof(buf)));
+	retry = child_task(task_child_create_new(ct->conn, ct->req, ct->acquire));
+	retry->ke_group = group;
+	retry->ke_retried = TRUE;
+	child_sa_destroy(c);
+	ct->child_serial = 0;
+	ct->acquire = FALSE;
+	/* next, before anything queued meanwhile: the caller waits for it */
+	g_queue_push_head(sa->queue, retry);
+	return TRUE;
+}
+
+static TaskResult
+new_install(ChildTask *ct, IkeSa *sa, ChildSa *c)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *desc = NULL;
+
+	if (ct->job_error != NULL || !child_sa_install(c, &error)) {
+		child_log(sa, c, ct->req, G_LOG_LEVEL_WARNING, ENGINE_STATUS_KERNEL_FAILED,
+		          "cannot install the Child SA: %s",
+		          ct->job_error != NULL ? ct->job_error->message : error->message);
+		new_failed(ct, sa, ENGINE_STATUS_KERNEL_FAILED);
+		return TASK_OK;
+	}
+	desc = child_sa_describe(c);
+	child_log(sa, c, ct->req, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK,
+	          "initiator established Child SA using #%u; %s", sa->serial, desc);
+	ct->acquire = FALSE;
+	if (ct->req != NULL)
+		engine_request_finish(ct->req, ENGINE_STATUS_OK);
+	return TASK_OK;
+}
+
+static TaskResult
+process_new_response(ChildTask *ct, IkeSa *sa, IkeMessage *msg, ChildSa *c)
+{
+	IkePayload *sa_pl = ike_message_get_payload(msg, IKE_PAYLOAD_SA);
+	IkePayload *nonce = ike_message_get_payload(msg, IKE_PAYLOAD_NONCE);
+	IkePayload *ke = ike_message_get_payload(msg, IKE_PAYLOAD_KE);
+	IkePayload *tsi = ike_message_get_payload(msg, IKE_PAYLOAD_TSI);
+	IkePayload *tsr = ike_message_get_payload(msg, IKE_PAYLOAD_TSR);
+	guint16 sent_group = ct->ke != NULL ? (ct->ke_group != 0 ? ct->ke_group
+	                                                          : proposal_first_ke(c->props))
+	                                    : 0;
+	const IkeProposal *pp = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) li = NULL;
+	g_autoptr(GArray) ri = NULL;
+	char buf[IKE_NAME_BUF_LEN];
+
+	if (ct->derived || ct->job_error != NULL)
+		return new_install(ct, sa, c);
+	if (sa_pl == NULL || nonce == NULL || tsi == NULL || tsr == NULL) {
+		for (guint i = 0; msg->inner != NULL && i < msg->inner->len; i++) {
+			const IkePayload *n = g_ptr_array_index(msg->inner, i);
+
+			if (n->type != IKE_PAYLOAD_NOTIFY || n->u.notify.type >= 16384)
+				continue;
+			if (n->u.notify.type == IKE_NOTIFY_INVALID_KE_PAYLOAD &&
+			    retry_with_group(ct, sa, c, n))
+				return TASK_OK;
+			child_log(sa, c, ct->req, G_LOG_LEVEL_MESSAGE, notify_status(n->u.notify.type),
+			          "CREATE_CHILD_SA response refused the Child SA with %s",
+			          ike_name_or_unknown(IKE_REG_NOTIFY, n->u.notify.type, buf, sizeof(buf)));
+			new_failed(ct, sa, notify_status(n->u.notify.type));
+			return TASK_OK;
+		}
+		child_log(sa, c, ct->req, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_PEER_ERROR,
+		          "CREATE_CHILD_SA response has no Child SA and no error");
+		new_failed(ct, sa, ENGINE_STATUS_PEER_ERROR);
+		return TASK_OK;
+	}
+	li = ts_from_payload(tsi);
+	ri = ts_from_payload(tsr);
+	/* §2.9: the responder may narrow, never widen */
+	if (!proposal_accept_reply(c->props, sa_pl, &c->esp, &pp, &error) || pp->spi_len != 4 ||
+	    (c->esp.ke != 0) != (ke != NULL) || (ke != NULL && ke->u.ke.group != sent_group) ||
+	    li->len == 0 || ri->len == 0 || !ts_subset(li, c->ts_local) ||
+	    !ts_subset(ri, c->ts_remote)) {
+		child_log(sa, c, ct->req, G_LOG_LEVEL_MESSAGE, ENGINE_STATUS_NO_PROPOSAL,
+		          "CREATE_CHILD_SA response not acceptable: %s",
+		          error != NULL ? error->message : "KE, SPI or traffic selectors");
+		new_failed(ct, sa, ENGINE_STATUS_NO_PROPOSAL);
+		return TASK_OK;
+	}
+	c->spi_out = spi_from(pp->spi);
+	c->nr = g_bytes_new(nonce->u.nonce.data, nonce->u.nonce.data_len);
+	g_array_unref(c->ts_local);
+	c->ts_local = g_steal_pointer(&li);
+	g_array_unref(c->ts_remote);
+	c->ts_remote = g_steal_pointer(&ri);
+	if (ike_message_get_notify(msg, IKE_NOTIFY_USE_TRANSPORT_MODE) == NULL)
+		c->mode = KERNEL_MODE_TUNNEL;
+	if (ke != NULL) {
+		g_autoptr(GBytes) peer = g_bytes_new(ke->u.ke.data, ke->u.ke.data_len);
+
+		submit(sa, ct, c->esp.ke, peer);
+		return TASK_ASYNC;
+	}
+	return new_install(ct, sa, c);
+}
+
 /* ---- initiator (rekey) ------------------------------------------------ */
 
 static TaskResult
@@ -382,6 +721,8 @@ build_request(Task *t, IkeSa *sa, GPtrArray *payloads)
 	guint8 spi[4];
 	guint16 group;
 
+	if (ct->conn != NULL)
+		return build_new_request(ct, sa, payloads);
 	if (sa->state != IKE_SA_STATE_ESTABLISHED || old == NULL ||
 	    old->state != CHILD_SA_STATE_INSTALLED || old->replaced_by != 0) {
 		if (c != NULL)
@@ -390,7 +731,7 @@ build_request(Task *t, IkeSa *sa, GPtrArray *payloads)
 		return TASK_SKIP;
 	}
 	if (c == NULL) {
-		c = child_sa_new(sa);
+		c = child_sa_new_for(sa, old->conn);
 		c->initiator = TRUE;
 		c->rekeys_serial = old->serial;
 		ct->child_serial = c->serial;
@@ -495,6 +836,13 @@ process_response(Task *t, IkeSa *sa, IkeMessage *msg)
 	const IkeProposal *pp = NULL;
 	g_autoptr(GError) error = NULL;
 
+	if (ct->conn != NULL) {
+		if (c == NULL) {
+			new_failed(ct, sa, ENGINE_STATUS_SUPERSEDED);
+			return TASK_OK;
+		}
+		return process_new_response(ct, sa, msg, c);
+	}
 	if (c == NULL) {
 		settle_without_ours(ct, sa, FALSE);
 		return TASK_OK;
@@ -531,10 +879,14 @@ process_response(Task *t, IkeSa *sa, IkeMessage *msg)
 static void
 child_abort(Task *t, IkeSa *sa, EngineStatus why)
 {
-	ChildSa *c = lookup_child(sa, child_task(t)->child_serial);
+	ChildTask *ct = child_task(t);
+	ChildSa *c = lookup_child(sa, ct->child_serial);
 
 	if (c != NULL && c->state == CHILD_SA_STATE_LARVAL)
 		child_sa_destroy(c);
+	ct->child_serial = 0;
+	if (ct->conn != NULL)
+		new_failed(ct, sa, why != ENGINE_STATUS_OK ? why : ENGINE_STATUS_SUPERSEDED);
 }
 
 static const TaskOps child_create_ops = {
@@ -565,5 +917,18 @@ task_child_rekey_new(ChildSa *child)
 	ct->task.ops = &child_create_ops;
 	ct->task.initiator = TRUE;
 	ct->old_serial = child->serial;
+	return &ct->task;
+}
+
+Task *
+task_child_create_new(EngineConn *conn, EngineRequest *req, gboolean acquire)
+{
+	ChildTask *ct = g_new0(ChildTask, 1);
+
+	ct->task.ops = &child_create_ops;
+	ct->task.initiator = TRUE;
+	ct->conn = engine_conn_ref(conn);
+	ct->req = req != NULL ? engine_request_ref(req) : NULL;
+	ct->acquire = acquire;
 	return &ct->task;
 }

@@ -238,7 +238,7 @@ test_status_forms(void)
 		g_autoptr(GString) out = g_string_new(NULL);
 
 		ctl_format_status(out, status_cases[i].form, rows,
-				  ctl_status_wants_states(status_cases[i].form) ? states : NULL, &f);
+				  ctl_status_wants_states(status_cases[i].form, rows) ? states : NULL, &f);
 		assert_text(status_cases[i].form, out->str, status_cases[i].expected);
 	}
 }
@@ -264,6 +264,28 @@ test_status_without_states(void)
 	g_assert_nonnull(strstr(out->str, "; erouted; eroute owner: #0\n"));
 	g_assert_nonnull(strstr(out->str, "newest IKE SA: #0; newest IPsec SA: #0; state: up;\n"));
 	g_assert_null(strstr(out->str, "algorithm newest"));
+}
+
+/* trafficstatus rows that name the peer's ID need no showstates rows. */
+static void
+test_status_traffic_remote_id(void)
+{
+	CtlFormat f = { .now = NOW, .utc = TRUE };
+	g_autoptr(GVariant) traffic = parse(
+		"[{'kind': <'trafficstatus'>, 'serial': <uint32 2>, 'connection': <'west-east'>, "
+		"'username': <''>, 'added': <int64 1700000000>, 'bytes-in': <uint64 84>, "
+		"'bytes-out': <uint64 84>, 'remote-id': <'@east'>}]");
+	g_autoptr(GVariant) old = parse("[{'kind': <'trafficstatus'>, 'serial': <uint32 2>}]");
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	g_assert_false(ctl_status_wants_states("trafficstatus", traffic));
+	g_assert_true(ctl_status_wants_states("trafficstatus", old));
+	g_assert_true(ctl_status_wants_states("connectionstatus", NULL));
+	g_assert_false(ctl_status_wants_states("showstates", traffic));
+	ctl_format_status(out, "trafficstatus", traffic, NULL, &f);
+	assert_text("trafficstatus with remote-id", out->str,
+		    "006 #2: \"west-east\", type=ESP, add_time=1700000000, inBytes=84, outBytes=84, "
+		    "maxBytes=2^63B, id='@east'\n");
 }
 
 /* The responder's view: the right end is ours, so it is printed first. */
@@ -430,6 +452,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/cli/output/status-forms", test_status_forms);
 	g_test_add_func("/cli/output/status-without-states", test_status_without_states);
+	g_test_add_func("/cli/output/status-traffic-remote-id", test_status_traffic_remote_id);
 	g_test_add_func("/cli/output/status-oriented", test_status_oriented);
 	g_test_add_func("/cli/output/counters", test_counters);
 	g_test_add_func("/cli/output/lists", test_lists);

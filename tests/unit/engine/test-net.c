@@ -3,8 +3,13 @@
  * net/: the RFC 3948 demux on the NAT-T port (non-ESP marker, keepalive,
  * ESP), and real UDP sockets on loopback: the marker is added on send and
  * stripped on receive, and IP_PKTINFO reports the local address of a
- * wildcard socket and picks the source address when sending from one.
+ * wildcard socket and picks the source address when sending from one;
+ * unlisten and listen again.
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <gio/gio.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -191,11 +196,101 @@ test_sockets(void)
 	g_assert_cmpuint(sb.ike + sb.esp, ==, 0);
 }
 
+/* --unlisten / --listen: the sockets close (a datagram to the port is
+ * refused), nothing IKE is sent, a lent NAT-T socket stays for ESP only;
+ * listening again opens them on the same ports. */
+static void
+test_unlisten(void)
+{
+	guint16 pa = 0, pb = 0;
+	g_autoptr(NetIo) a = open_io("127.0.0.1", &pa);
+	g_autoptr(NetIo) b = open_io("127.0.0.2", &pb);
+	Seen sb = {0};
+	const guint8 msg[] = "hello-ike";
+	const guint8 esp[] = {0xc0, 0, 0, 1, 'E', 'S', 'P'};
+	NetPacket pkt = {0};
+	NetCounters nc;
+	g_autoptr(GError) error = NULL;
+	struct sockaddr_in to = {.sin_family = AF_INET};
+	int probe;
+
+	if (a == NULL || b == NULL) {
+		g_test_skip("cannot bind loopback UDP sockets");
+		return;
+	}
+	net_io_set_handlers(b, on_ike, on_esp, &sb);
+	g_assert_true(net_io_is_listening(b));
+	g_assert_cmpuint(net_io_get_n_sockets(b), ==, 2);
+	/* b's NAT-T socket carries ESP (the userspace backend has it) */
+	g_assert_cmpint(net_io_get_natt_fd(b, AF_INET), >=, 0);
+	net_io_unlisten(b);
+	g_assert_false(net_io_is_listening(b));
+	g_assert_cmpuint(net_io_get_n_sockets(b), ==, 0);
+	/* port 500's socket is closed: a connected UDP socket learns it */
+	probe = socket(AF_INET, SOCK_DGRAM, 0);
+	g_assert_cmpint(probe, >=, 0);
+	to.sin_port = htons(pb);
+	inet_pton(AF_INET, "127.0.0.2", &to.sin_addr);
+	g_assert_cmpint(connect(probe, (struct sockaddr *) &to, sizeof(to)), ==, 0);
+	g_assert_cmpint(send(probe, msg, sizeof(msg), 0), ==, (gssize) sizeof(msg));
+	g_usleep(20000);
+	g_assert_cmpint(send(probe, msg, sizeof(msg), 0), ==, -1);
+	g_assert_cmpint(errno, ==, ECONNREFUSED);
+	close(probe);
+	/* IKE to the NAT-T port is dropped, ESP still arrives */
+	net_endpoint_parse("127.0.0.1", (guint16) (pa + 1), &pkt.local);
+	net_endpoint_parse("127.0.0.2", (guint16) (pb + 1), &pkt.remote);
+	pkt.data = msg;
+	pkt.len = sizeof(msg);
+	g_assert_true(net_io_send(a, &pkt, TRUE, &error));
+	probe = net_io_get_natt_fd(a, AF_INET);
+	to.sin_port = htons((guint16) (pb + 1));
+	g_assert_cmpint(sendto(probe, esp, sizeof(esp), 0, (struct sockaddr *) &to, sizeof(to)), ==,
+	                (gssize) sizeof(esp));
+	for (guint i = 0; i < 200 && sb.esp == 0; i++) {
+		if (!g_main_context_iteration(NULL, FALSE))
+			g_usleep(5000);
+	}
+	g_assert_cmpuint(sb.esp, ==, 1);
+	g_assert_cmpuint(sb.ike, ==, 0);
+	net_io_get_counters(b, &nc);
+	g_assert_cmpuint(nc.rx_not_listening, ==, 1);
+	/* b sends no IKE meanwhile */
+	pkt.local = pkt.remote;
+	net_endpoint_parse("127.0.0.1", (guint16) (pa + 1), &pkt.remote);
+	g_assert_false(net_io_send(b, &pkt, TRUE, &error));
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
+	g_clear_error(&error);
+	/* listening again: the same ports receive IKE */
+	g_assert_true(net_io_listen(b, &error));
+	g_assert_no_error(error);
+	g_assert_true(net_io_listen(b, &error)); /* again: nothing new to open */
+	g_assert_cmpuint(net_io_get_n_sockets(b), ==, 2);
+	net_endpoint_parse("127.0.0.1", pa, &pkt.local);
+	net_endpoint_parse("127.0.0.2", pb, &pkt.remote);
+	g_assert_true(net_io_send(a, &pkt, FALSE, &error));
+	g_assert_true(seen_one(&sb));
+	/* a detached NetIo stops taking injected IKE */
+	{
+		g_autoptr(NetIo) d = net_io_new_detached(NULL, NULL, NULL);
+		Seen sd = {0};
+
+		net_io_set_handlers(d, on_ike, on_esp, &sd);
+		net_io_unlisten(d);
+		net_io_inject(d, &pkt, FALSE);
+		g_assert_cmpuint(sd.ike, ==, 0);
+		g_assert_true(net_io_listen(d, NULL));
+		net_io_inject(d, &pkt, FALSE);
+		g_assert_cmpuint(sd.ike, ==, 1);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/net/demux", test_demux);
 	g_test_add_func("/net/sockets", test_sockets);
+	g_test_add_func("/net/unlisten", test_unlisten);
 	return g_test_run();
 }
