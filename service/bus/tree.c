@@ -4,6 +4,7 @@
 #include "tree.h"
 #include "errors.h"
 #include "gvs.h"
+#include "sa-signals.h"
 #include "ikebus-dbus-generated.h"
 #include "bus-fdo-generated.h"
 
@@ -17,7 +18,14 @@ struct BusTree {
 	gpointer source;
 	GDBusConnection *connection; /* while exported */
 	guint om_id, ike_id, child_id;
+	BusSaSignals *signals;
 };
+
+/* How long SA signals are collected (sa-signals.h): a handshake's state
+ * changes fit in it, a client watching the objects barely notices. */
+#define SA_SIGNAL_DELAY_MS 100
+
+static void sa_emit_now(BusSaEvent event, BusSaKind kind, guint serial, gpointer user_data);
 
 static GDBusInterfaceInfo *
 sa_info(BusSaKind kind)
@@ -377,6 +385,7 @@ bus_tree_new(BusTreeObjectsFunc objects_func, gpointer objects_data)
 
 	tree->objects_func = objects_func;
 	tree->objects_data = objects_data;
+	tree->signals = bus_sa_signals_new(SA_SIGNAL_DELAY_MS, sa_emit_now, tree);
 	return tree;
 }
 
@@ -430,6 +439,7 @@ bus_tree_unexport(BusTree *tree)
 {
 	if (tree->connection == NULL)
 		return;
+	bus_sa_signals_drop(tree->signals);
 	if (tree->om_id != 0)
 		g_dbus_connection_unregister_object(tree->connection, tree->om_id);
 	if (tree->ike_id != 0)
@@ -446,6 +456,7 @@ bus_tree_free(BusTree *tree)
 	if (tree == NULL)
 		return;
 	bus_tree_unexport(tree);
+	bus_sa_signals_free(tree->signals);
 	g_free(tree);
 }
 
@@ -490,6 +501,21 @@ bus_tree_interfaces_removed(BusTree *tree, const char *path, const char *interfa
 void
 bus_tree_sa_event(BusTree *tree, BusSaEvent event, BusSaKind kind, guint serial)
 {
+	if (tree->connection != NULL)
+		bus_sa_signals_event(tree->signals, event, kind, serial);
+}
+
+void
+bus_tree_flush_signals(BusTree *tree)
+{
+	bus_sa_signals_flush(tree->signals);
+}
+
+/* The signal for one SA object, with its properties as they are now. */
+static void
+sa_emit_now(BusSaEvent event, BusSaKind kind, guint serial, gpointer user_data)
+{
+	BusTree *tree = user_data;
 	g_autofree char *path = bus_sa_path(kind, serial);
 	GDBusInterfaceInfo *info = sa_info(kind);
 	g_autoptr(GHashTable) props = NULL;

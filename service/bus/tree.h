@@ -11,7 +11,8 @@
  * BusTreeObjectsFunc) with every SA (one bulk walk of the source).
  * bus_tree_sa_event() turns the engine's observer events into
  * InterfacesAdded / PropertiesChanged (every property that signals changes;
- * counters and constants never) / InterfacesRemoved.
+ * counters and constants never) / InterfacesRemoved, coalesced over a short
+ * window (sa-signals.h).
  *
  * Thread: the main context.
  */
@@ -92,5 +93,7 @@ void bus_tree_interfaces_added(BusTree *tree, const char *path, const char *inte
 			       GVariant *props);
 void bus_tree_interfaces_removed(BusTree *tree, const char *path, const char *interface);
 void bus_tree_sa_event(BusTree *tree, BusSaEvent event, BusSaKind kind, guint serial);
+/* Sends the SA signals collected so far now. */
+void bus_tree_flush_signals(BusTree *tree);
 
 G_END_DECLS
