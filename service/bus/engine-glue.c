@@ -10,6 +10,19 @@
 #include "engine.h"
 #endif
 
+#ifdef IKEBUS_HAVE_ENGINE
+/* The GVariants made from one input string, kept while the next SA has the
+ * same one: a listing's SAs mostly share algorithms, traffic selectors,
+ * local address and ID, so these are made once, not once per SA. */
+typedef struct {
+	char *key;
+	GVariant *v[4];
+} Memo;
+
+enum { MEMO_IKE_ALGS, MEMO_CHILD_ALGS, MEMO_LOCAL_TS, MEMO_REMOTE_TS, MEMO_LOCAL_HOST,
+       MEMO_LOCAL_ID, MEMO_MODE, N_MEMOS };
+#endif
+
 struct BusEngine {
 	BusEngineSaFunc sa_func;
 	gpointer sa_data;
@@ -26,6 +39,7 @@ struct BusEngine {
 	 * one IKE SA's ChildSAs does not mean listing every Child SA) */
 	GHashTable *child_ike;	  /* child serial -> IKE serial */
 	GHashTable *ike_children; /* IKE serial -> GArray of child serials */
+	Memo memo[N_MEMOS];
 #endif
 };
 
@@ -144,52 +158,125 @@ conn_path_variant(const char *name)
 	return g_variant_ref(last);
 }
 
+/* TRUE when @m holds the values made from @key; else empties @m for them. */
+static gboolean
+memo_hit(Memo *m, const char *key)
+{
+	if (m->key != NULL && g_str_equal(m->key, key))
+		return TRUE;
+	g_free(m->key);
+	m->key = g_strdup(key);
+	for (gsize i = 0; i < G_N_ELEMENTS(m->v); i++)
+		g_clear_pointer(&m->v[i], g_variant_unref);
+	return FALSE;
+}
+
+static void
+memo_clear(Memo *m)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(m->v); i++)
+		g_clear_pointer(&m->v[i], g_variant_unref);
+	g_clear_pointer(&m->key, g_free);
+}
+
+/* Property @prop is the name @value (states, roles: each GVariant made once). */
+static void
+set_name(GHashTable *props, const char *prop, const char *value)
+{
+	g_autoptr(GVariant) v = bus_name_variant(value);
+
+	bus_props_set(props, prop, v);
+}
+
+/* The string GVariant of @s (borrowed) */
+static GVariant *
+memo_string(Memo *m, const char *s)
+{
+	if (!memo_hit(m, s))
+		m->v[0] = g_variant_ref_sink(g_variant_new_string(s));
+	return m->v[0];
+}
+
+/* "a,b" -> ["a", "b"], "" -> [] (borrowed) */
+static GVariant *
+memo_strv(Memo *m, const char *list)
+{
+	if (!memo_hit(m, list)) {
+		g_auto(GStrv) items = g_strsplit(list, ",", -1);
+
+		m->v[0] = g_variant_ref_sink(
+			g_variant_new_strv((const char *const *) items, items[0] && *items[0] ? -1 : 0));
+	}
+	return m->v[0];
+}
+
+static const char *const ike_alg_props[] = { "Encryption", "Prf", "Integrity", "KeyExchange" };
+
 /* "ENCR_AES_GCM_16_256-PRF_HMAC_SHA2_256-CURVE25519" -> the algorithm properties */
 static void
-set_ike_algorithms(GHashTable *props, const char *algs)
+set_ike_algorithms(BusEngine *e, GHashTable *props, const char *algs)
 {
-	g_auto(GStrv) parts = g_strsplit(algs != NULL ? algs : "", "-", -1);
+	Memo *m = &e->memo[MEMO_IKE_ALGS];
 
-	for (gsize i = 0; parts[i] != NULL; i++) {
-		g_autofree char *lower = g_ascii_strdown(parts[i], -1);
+	if (!memo_hit(m, algs != NULL ? algs : "")) {
+		g_auto(GStrv) parts = g_strsplit(algs != NULL ? algs : "", "-", -1);
 
-		if (g_str_has_prefix(lower, "encr_"))
-			bus_props_set(props, "Encryption", g_variant_new_string(lower + 5));
-		else if (g_str_has_prefix(lower, "prf_"))
-			bus_props_set(props, "Prf", g_variant_new_string(lower + 4));
-		else if (g_str_has_prefix(lower, "auth_") || g_str_has_prefix(lower, "integ_"))
-			bus_props_set(props, "Integrity",
-				      g_variant_new_string(strchr(lower, '_') + 1));
-		else if (*lower != '\0')
-			bus_props_set(props, "KeyExchange", g_variant_new_string(lower));
+		for (gsize i = 0; parts[i] != NULL; i++) {
+			g_autofree char *lower = g_ascii_strdown(parts[i], -1);
+			const char *name = lower;
+			guint slot;
+
+			if (g_str_has_prefix(lower, "encr_")) {
+				slot = 0;
+				name = lower + 5;
+			} else if (g_str_has_prefix(lower, "prf_")) {
+				slot = 1;
+				name = lower + 4;
+			} else if (g_str_has_prefix(lower, "auth_") || g_str_has_prefix(lower, "integ_")) {
+				slot = 2;
+				name = strchr(lower, '_') + 1;
+			} else if (*lower != '\0') {
+				slot = 3;
+			} else {
+				continue;
+			}
+			g_clear_pointer(&m->v[slot], g_variant_unref);
+			m->v[slot] = g_variant_ref_sink(g_variant_new_string(name));
+		}
+		/* an AEAD cipher has no integrity algorithm; before IKE_SA_INIT there is neither */
+		if (m->v[0] != NULL && m->v[2] == NULL)
+			m->v[2] = g_variant_ref_sink(g_variant_new_string("none"));
 	}
-	/* an AEAD cipher has no integrity algorithm; before IKE_SA_INIT there is neither */
-	if (g_hash_table_contains(props, "Encryption") && !g_hash_table_contains(props, "Integrity"))
-		bus_props_set(props, "Integrity", g_variant_new_string("none"));
+	for (gsize i = 0; i < G_N_ELEMENTS(ike_alg_props); i++) {
+		if (m->v[i] != NULL)
+			bus_props_set(props, ike_alg_props[i], m->v[i]);
+	}
 }
 
 /* @children: the IKE SA's Child SA serials, ascending */
 static void
-ike_props(const EngineIkeSaInfo *i, const GArray *children, GHashTable *props)
+ike_props(BusEngine *e, const EngineIkeSaInfo *i, const GArray *children, GHashTable *props)
 {
 	g_autoptr(GVariant) cpath = conn_path_variant(i->connection);
 	GVariantBuilder b;
 
 	bus_props_set(props, "Serial", g_variant_new_uint32(i->serial));
 	bus_props_set(props, "Connection", cpath);
-	bus_props_set(props, "State", g_variant_new_string(ike_state(i)));
-	bus_props_set(props, "Role", g_variant_new_string(i->initiator ? "initiator" : "responder"));
+	set_name(props, "State", ike_state(i));
+	set_name(props, "Role", i->initiator ? "initiator" : "responder");
 	bus_props_set(props, "LocalSpi", g_variant_new_uint64(i->initiator ? i->spi_i : i->spi_r));
 	bus_props_set(props, "RemoteSpi", g_variant_new_uint64(i->initiator ? i->spi_r : i->spi_i));
-	bus_props_set(props, "LocalAddress", g_variant_new_string(i->local_host ? i->local_host : ""));
+	bus_props_set(props, "LocalAddress",
+		      memo_string(&e->memo[MEMO_LOCAL_HOST], i->local_host ? i->local_host : ""));
 	bus_props_set(props, "LocalPort", g_variant_new_uint16(i->local_port));
 	bus_props_set(props, "RemoteAddress",
 		      g_variant_new_string(i->remote_host ? i->remote_host : ""));
 	bus_props_set(props, "RemotePort", g_variant_new_uint16(i->remote_port));
-	bus_props_set(props, "LocalId", g_variant_new_string(i->local_id ? i->local_id : ""));
+	bus_props_set(props, "LocalId",
+		      memo_string(&e->memo[MEMO_LOCAL_ID], i->local_id ? i->local_id : ""));
 	bus_props_set(props, "RemoteId", g_variant_new_string(i->remote_id ? i->remote_id : ""));
 	bus_props_set(props, "NatRemote", g_variant_new_boolean(i->nat_detected));
-	set_ike_algorithms(props, i->algorithms);
+	set_ike_algorithms(e, props, i->algorithms);
 	bus_props_set(props, "CreatedAt", g_variant_new_int64(i->created));
 	bus_props_set(props, "EstablishedAt", g_variant_new_int64(i->established));
 	bus_props_set(props, "MessagesIn", g_variant_new_uint64(i->messages_in));
@@ -206,31 +293,37 @@ ike_props(const EngineIkeSaInfo *i, const GArray *children, GHashTable *props)
 }
 
 static void
-child_props(const EngineChildSaInfo *c, GHashTable *props)
+child_props(BusEngine *e, const EngineChildSaInfo *c, GHashTable *props)
 {
 	g_autoptr(GVariant) cpath = conn_path_variant(c->connection);
 	g_autofree char *ike = bus_sa_path(BUS_SA_IKE, c->ike_serial);
-	g_auto(GStrv) algs = g_strsplit(c->algorithms != NULL ? c->algorithms : "", "-", 2);
-	g_auto(GStrv) lts = g_strsplit(c->local_ts != NULL ? c->local_ts : "", ",", -1);
-	g_auto(GStrv) rts = g_strsplit(c->remote_ts != NULL ? c->remote_ts : "", ",", -1);
-	g_autofree char *encr = g_ascii_strdown(algs[0] != NULL ? algs[0] : "", -1);
-	g_autofree char *integ = g_ascii_strdown(algs[0] && algs[1] ? algs[1] : "none", -1);
+	Memo *algs = &e->memo[MEMO_CHILD_ALGS];
+
+	/* "AES_GCM_16_256-NONE" -> "aes_gcm_16_256", "none" */
+	if (!memo_hit(algs, c->algorithms != NULL ? c->algorithms : "")) {
+		g_auto(GStrv) parts = g_strsplit(algs->key, "-", 2);
+		g_autofree char *encr = g_ascii_strdown(parts[0] != NULL ? parts[0] : "", -1);
+		g_autofree char *integ = g_ascii_strdown(parts[0] && parts[1] ? parts[1] : "none", -1);
+
+		algs->v[0] = g_variant_ref_sink(g_variant_new_string(encr));
+		algs->v[1] = g_variant_ref_sink(g_variant_new_string(integ));
+	}
 
 	bus_props_set(props, "Serial", g_variant_new_uint32(c->serial));
 	bus_props_set(props, "Connection", cpath);
 	bus_props_set(props, "IkeSA", g_variant_new_object_path(ike));
-	bus_props_set(props, "State", g_variant_new_string(child_state(c)));
-	bus_props_set(props, "Mode", g_variant_new_string(c->mode ? c->mode : "tunnel"));
-	bus_props_set(props, "Protocol", g_variant_new_string("esp"));
+	set_name(props, "State", child_state(c));
+	bus_props_set(props, "Mode", memo_string(&e->memo[MEMO_MODE], c->mode ? c->mode : "tunnel"));
+	set_name(props, "Protocol", "esp");
 	bus_props_set(props, "InboundSpi", g_variant_new_uint32(c->spi_in));
 	bus_props_set(props, "OutboundSpi", g_variant_new_uint32(c->spi_out));
-	bus_props_set(props, "Encryption", g_variant_new_string(encr));
-	bus_props_set(props, "Integrity", g_variant_new_string(integ));
+	bus_props_set(props, "Encryption", algs->v[0]);
+	bus_props_set(props, "Integrity", algs->v[1]);
 	bus_props_set(props, "Encapsulation", g_variant_new_boolean(c->encap));
 	bus_props_set(props, "LocalTrafficSelectors",
-		      g_variant_new_strv((const char *const *) lts, lts[0] && *lts[0] ? -1 : 0));
+		      memo_strv(&e->memo[MEMO_LOCAL_TS], c->local_ts != NULL ? c->local_ts : ""));
 	bus_props_set(props, "RemoteTrafficSelectors",
-		      g_variant_new_strv((const char *const *) rts, rts[0] && *rts[0] ? -1 : 0));
+		      memo_strv(&e->memo[MEMO_REMOTE_TS], c->remote_ts != NULL ? c->remote_ts : ""));
 	bus_props_set(props, "InstalledAt", g_variant_new_int64(c->established));
 	bus_props_set(props, "BytesIn", g_variant_new_uint64(c->bytes_in));
 	bus_props_set(props, "BytesOut", g_variant_new_uint64(c->bytes_out));
@@ -327,7 +420,7 @@ source_get(gpointer source, BusSaKind kind, guint serial, GHashTable *props)
 		if (i == NULL)
 			return FALSE;
 		children = children_of(e, i);
-		ike_props(i, children, props);
+		ike_props(e, i, children, props);
 		return TRUE;
 	}
 	case BUS_SA_CHILD: {
@@ -335,7 +428,7 @@ source_get(gpointer source, BusSaKind kind, guint serial, GHashTable *props)
 
 		if (c == NULL)
 			return FALSE;
-		child_props(c, props);
+		child_props(e, c, props);
 		return TRUE;
 	}
 	}
@@ -359,7 +452,7 @@ source_foreach(gpointer source, BusSaKind kind, BusSaVisitFunc visit, gpointer v
 			g_autoptr(GArray) mine = i->n_children > 0 ? children_of(e, i) : NULL;
 
 			g_hash_table_remove_all(props);
-			ike_props(i, mine != NULL ? mine : none, props);
+			ike_props(e, i, mine != NULL ? mine : none, props);
 			visit(i->serial, props, visit_data);
 		}
 		return;
@@ -369,7 +462,7 @@ source_foreach(gpointer source, BusSaKind kind, BusSaVisitFunc visit, gpointer v
 		const EngineChildSaInfo *c = children->pdata[k];
 
 		g_hash_table_remove_all(props);
-		child_props(c, props);
+		child_props(e, c, props);
 		visit(c->serial, props, visit_data);
 	}
 }
@@ -501,6 +594,8 @@ bus_engine_free(BusEngine *engine, gboolean leave_state)
 	}
 	g_clear_pointer(&engine->child_ike, g_hash_table_unref);
 	g_clear_pointer(&engine->ike_children, g_hash_table_unref);
+	for (gsize i = 0; i < N_MEMOS; i++)
+		memo_clear(&engine->memo[i]);
 	g_free(engine->why_not);
 	g_free(engine);
 }

@@ -122,6 +122,7 @@ flush_connection_paths(BusManager *manager)
 		g_ptr_array_add(paths, bus_conn_path_for_name(names[i]));
 	g_ptr_array_add(paths, NULL);
 	ikebus_manager_set_connections(IKEBUS_MANAGER(manager->skeleton), (const char *const *) paths->pdata);
+	ikebus_manager_set_connection_count(IKEBUS_MANAGER(manager->skeleton), n);
 }
 
 static gboolean
@@ -134,10 +135,11 @@ connection_paths_timeout(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-/* Up to this many connections Connections follows every change at once;
- * above it, it is rebuilt at most every CONNS_COALESCE_MS (a rebuild sorts
- * and escapes every name: one per AddConnection made adding 10,000
- * connections quadratic). A Get of it is always current. */
+/* Up to this many connections Connections and ConnectionCount follow every
+ * change at once; above it, they change at most every CONNS_COALESCE_MS (a
+ * rebuild sorts and escapes every name: one per AddConnection made adding
+ * 10,000 connections quadratic; and each change is a PropertiesChanged
+ * signal). A Get of them is always current. */
 #define SMALL_CONN_COUNT 64
 #define CONNS_COALESCE_MS 250
 
@@ -147,7 +149,6 @@ update_connection_properties(BusManager *manager)
 {
 	guint n = g_hash_table_size(manager->conns);
 
-	ikebus_manager_set_connection_count(IKEBUS_MANAGER(manager->skeleton), n);
 	manager->conns_dirty = TRUE;
 	if (n <= SMALL_CONN_COUNT && manager->conns_source == 0)
 		flush_connection_paths(manager);

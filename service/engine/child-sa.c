@@ -382,6 +382,8 @@ child_sa_install(ChildSa *child, GError **error)
 		return FALSE;
 	child->policies_installed = TRUE;
 	policy_users_add(child);
+	/* the PFS exchange is spent once KEYMAT is made */
+	g_clear_pointer(&child->g_ir, ikebus_secbuf_free);
 	child_sa_set_state(child, CHILD_SA_STATE_INSTALLED);
 	route_child_up(child);
 	return TRUE;

@@ -81,6 +81,62 @@ esp_drop_name(EspDrop reason)
 	return "?";
 }
 
+/* The NSS objects for @sa's direction (each direction has its own SA). */
+static gboolean
+make_crypto(EspSa *sa, CryptoUse use, GError **error)
+{
+	const guint8 *ek = sa->keys->data;
+	gsize ek_len = sa->encr_key_len;
+
+	if (sa->integ == NULL) {
+		sa->aead = crypto_aead_new_for(sa->encr, ek, ek_len, use, error);
+		return sa->aead != NULL;
+	}
+	sa->cbc = crypto_cbc_hmac_new_for(sa->encr, ek, ek_len, sa->integ, ek + ek_len,
+	                                  sa->keys->len - ek_len, use, error);
+	return sa->cbc != NULL;
+}
+
+static void
+drop_crypto(EspSa *sa)
+{
+	g_clear_pointer(&sa->aead, crypto_aead_free);
+	g_clear_pointer(&sa->cbc, crypto_cbc_hmac_free);
+}
+
+/* Makes the NSS objects at the first packet; FALSE if NSS fails. */
+static gboolean
+arm(EspSa *sa)
+{
+	gboolean ok;
+
+	if (g_atomic_int_get(&sa->armed))
+		return TRUE;
+	g_mutex_lock(&sa->crypto_lock);
+	if (!sa->armed &&
+	    make_crypto(sa, sa->inbound ? CRYPTO_USE_DECRYPT : CRYPTO_USE_ENCRYPT, NULL)) {
+		sa->armed_at = g_get_real_time() / G_USEC_PER_SEC;
+		g_atomic_int_set(&sa->armed, 1);
+	}
+	ok = sa->armed;
+	g_mutex_unlock(&sa->crypto_lock);
+	return ok;
+}
+
+gboolean
+esp_sa_release_idle(EspSa *sa, gint64 now, gint64 idle_seconds)
+{
+	gint64 used = __atomic_load_n(&sa->counters.use_time, __ATOMIC_RELAXED);
+
+	if (!g_atomic_int_get(&sa->armed) || now - MAX(used, sa->armed_at) < idle_seconds)
+		return FALSE;
+	g_mutex_lock(&sa->crypto_lock);
+	drop_crypto(sa);
+	g_atomic_int_set(&sa->armed, 0);
+	g_mutex_unlock(&sa->crypto_lock);
+	return TRUE;
+}
+
 EspSa *
 esp_sa_new(guint32 spi, gboolean inbound, const CryptoEncrAlg *encr, const guint8 *encr_key,
            gsize encr_key_len, const CryptoIntegAlg *integ, const guint8 *integ_key,
@@ -116,11 +172,14 @@ esp_sa_new(guint32 spi, gboolean inbound, const CryptoEncrAlg *encr, const guint
 			            "integ: %s with the AEAD %s", integ->name, encr->name);
 			return NULL;
 		}
-		/* one direction each: only that NSS context is kept */
-		sa->aead = crypto_aead_new_for(encr, encr_key, encr_key_len,
-		                               inbound ? CRYPTO_USE_DECRYPT : CRYPTO_USE_ENCRYPT,
-		                               &local);
+		/* the sequence number is the IV (esp_encap) */
+		if (encr->iv_size != 8) {
+			g_set_error(error, KERNEL_ERROR, KERNEL_ERROR_NOT_SUPPORTED,
+			            "encr: %s with a %u-octet IV", encr->name, encr->iv_size);
+			return NULL;
+		}
 		sa->icv_size = encr->icv_size;
+		integ_key_len = 0;
 	} else {
 		if (integ == NULL || integ->id == CRYPTO_AUTH_NONE) {
 			/* RFC 8221 §5: ESP encryption without integrity is NOT
@@ -130,13 +189,23 @@ esp_sa_new(guint32 spi, gboolean inbound, const CryptoEncrAlg *encr, const guint
 			return NULL;
 		}
 		sa->integ = integ;
-		sa->cbc = crypto_cbc_hmac_new_for(encr, encr_key, encr_key_len, integ, integ_key,
-		                                  integ_key_len,
-		                                  inbound ? CRYPTO_USE_DECRYPT : CRYPTO_USE_ENCRYPT,
-		                                  &local);
 		sa->icv_size = integ->icv_size;
 	}
-	if (sa->aead == NULL && sa->cbc == NULL) {
+	if ((encr_key == NULL && encr_key_len > 0) || (integ_key == NULL && integ_key_len > 0)) {
+		g_set_error_literal(error, KERNEL_ERROR, KERNEL_ERROR_INVALID,
+		                    "encr/integ keys: missing");
+		return NULL;
+	}
+	sa->keys = ikebus_secbuf_new(encr_key_len + integ_key_len);
+	if (encr_key_len > 0)
+		memcpy(sa->keys->data, encr_key, encr_key_len);
+	if (integ_key_len > 0)
+		memcpy(sa->keys->data + encr_key_len, integ_key, integ_key_len);
+	sa->encr_key_len = encr_key_len;
+	g_mutex_init(&sa->crypto_lock);
+	/* the keys are checked now (and NSS tried with them), the objects
+	 * that stay are made at the first packet */
+	if (!make_crypto(sa, CRYPTO_USE_TRANSIENT, &local)) {
 		g_set_error(error, KERNEL_ERROR,
 		            g_error_matches(local, CRYPTO_ERROR, CRYPTO_ERROR_UNSUPPORTED)
 		                    ? KERNEL_ERROR_NOT_SUPPORTED
@@ -144,6 +213,7 @@ esp_sa_new(guint32 spi, gboolean inbound, const CryptoEncrAlg *encr, const guint
 		            "encr/integ keys: %s", local != NULL ? local->message : "failed");
 		return NULL;
 	}
+	drop_crypto(sa);
 	esp_replay_init(&sa->replay, replay_window, esn);
 	return g_steal_pointer(&sa);
 }
@@ -153,10 +223,11 @@ esp_sa_free(EspSa *sa)
 {
 	if (sa == NULL)
 		return;
-	if (sa->aead != NULL)
-		crypto_aead_free(sa->aead);
-	if (sa->cbc != NULL)
-		crypto_cbc_hmac_free(sa->cbc);
+	drop_crypto(sa);
+	/* initialised together with the keys */
+	if (sa->keys != NULL)
+		g_mutex_clear(&sa->crypto_lock);
+	ikebus_secbuf_free(sa->keys);
 	g_mutex_clear(&sa->replay_lock);
 	g_free(sa);
 }
@@ -208,6 +279,8 @@ esp_encap(EspSa *sa, guint8 next_header, const guint8 *inner, gsize inner_len, g
 	 * rekeyed first.  With ESN 2^64 packets are out of reach. */
 	if (!sa->esn && seq > G_MAXUINT32)
 		return ESP_DROP_SEQ_OVERFLOW;
+	if (!arm(sa))
+		return ESP_DROP_CRYPTO;
 
 	put_be32(out, sa->spi);
 	put_be32(out + 4, (guint32) seq);
@@ -222,7 +295,11 @@ esp_encap(EspSa *sa, guint8 next_header, const guint8 *inner, gsize inner_len, g
 		guint8 aad[12];
 		gsize aad_len = build_aad(sa, seq, aad);
 
-		crypto_aead_next_iv(sa->aead, iv);
+		/* RFC 4106 §3.1 / RFC 7634 §2: the IV must never repeat under
+		 * the key; the sequence number never does, and stays when the
+		 * NSS objects are made again after an idle spell */
+		put_be32(iv, (guint32) (seq >> 32));
+		put_be32(iv + 4, (guint32) seq);
 		if (!crypto_aead_encrypt(sa->aead, iv, aad, aad_len, body, plen, body, NULL))
 			return ESP_DROP_CRYPTO;
 	} else {
@@ -288,6 +365,8 @@ esp_decap(EspSa *sa, const guint8 *packet, gsize len, guint8 *out, gsize out_siz
 	g_mutex_unlock(&sa->replay_lock);
 	if (rr != ESP_REPLAY_OK)
 		return replay_drop(rr);
+	if (!arm(sa))
+		return ESP_DROP_CRYPTO;
 
 	/* §3.4.4: integrity first, then decryption. */
 	if (sa->aead != NULL) {

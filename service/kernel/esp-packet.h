@@ -28,7 +28,9 @@
  * SPI .. ciphertext followed by the implicit high ESN bits (§3.3.2.1).
  *
  * Thread: an EspSa may be used from several threads at once; the sequence
- * counter and counters are atomic, the replay window has its own lock.
+ * counter and counters are atomic, the replay window has its own lock, the
+ * NSS objects are made under crypto_lock at the first packet; only
+ * esp_sa_release_idle() needs the SA to itself.
  */
 #pragma once
 
@@ -38,6 +40,7 @@
 #include "cbc-hmac.h"
 #include "esp-replay.h"
 #include "kernel.h"
+#include "secbuf.h"
 
 G_BEGIN_DECLS
 
@@ -83,8 +86,17 @@ typedef struct {
 	gboolean esn;
 	const CryptoEncrAlg *encr;
 	const CryptoIntegAlg *integ; /* NULL for AEAD */
-	CryptoAead *aead;            /* owned, AEAD only */
-	CryptoCbcHmac *cbc;          /* owned, CBC only */
+	/* The keys as bytes (encr | integ); the NSS objects below are made
+	 * from them at the first packet and released by esp_sa_release_idle()
+	 * (a key in NSS is a softoken object of some 5 kB plus its context:
+	 * idle SAs, most of them at scale, hold none). */
+	IkebusSecbuf *keys;
+	gsize encr_key_len;
+	GMutex crypto_lock;          /* making the objects */
+	gint armed;                  /* atomic: aead/cbc are set */
+	gint64 armed_at;             /* wall clock seconds */
+	CryptoAead *aead;            /* owned, AEAD only, while armed */
+	CryptoCbcHmac *cbc;          /* owned, CBC only, while armed */
 	guint iv_size;
 	guint icv_size;
 	guint block; /* padding granularity: at least 4 (§2.4 alignment) */
@@ -106,6 +118,10 @@ EspSa *esp_sa_new(guint32 spi, gboolean inbound, const CryptoEncrAlg *encr, cons
                   gsize encr_key_len, const CryptoIntegAlg *integ, const guint8 *integ_key,
                   gsize integ_key_len, gboolean esn, guint32 replay_window, GError **error);
 void esp_sa_free(EspSa *sa);
+/* Frees the NSS objects of @sa when it carried no packet for @idle_seconds
+ * (they are made again at the next packet).  The caller makes sure that
+ * no esp_encap()/esp_decap() on @sa runs meanwhile.  TRUE if released. */
+gboolean esp_sa_release_idle(EspSa *sa, gint64 now, gint64 idle_seconds);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EspSa, esp_sa_free)
 
 /* Octets esp_encap() adds to an @inner_len payload. */

@@ -118,6 +118,7 @@ typedef struct {
 	GHashTable *larval;  /* spis handed out by get_spi */
 
 	EspCounters global;
+	gint64 last_idle_sweep; /* the ticking data-path thread only */
 } Uesp;
 
 static inline void

@@ -84,6 +84,35 @@ uesp_check_lifetimes(Uesp *u, UespSa *usa, gint64 now)
 		uesp_post_expire(u, usa, FALSE);
 }
 
+/* An SA's NSS objects (key object, context: some 6 kB) are made at its
+ * first packet (esp-packet.c) and released after this long without one. */
+#define UESP_IDLE_SECONDS 120
+#define UESP_IDLE_SWEEP_SECONDS 30
+
+/* Under the write lock: no packet is being processed meanwhile. */
+static void
+release_idle(Uesp *u, gint64 now)
+{
+	GHashTableIter it;
+	gpointer value;
+
+	uesp_wrlock(u);
+	g_hash_table_iter_init(&it, u->in_sas);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		UespSa *usa = value;
+
+		if (usa->esp != NULL)
+			esp_sa_release_idle(usa->esp, now, UESP_IDLE_SECONDS);
+	}
+	for (GList *l = u->out_sas.head; l != NULL; l = l->next) {
+		UespSa *usa = l->data;
+
+		if (usa->esp != NULL)
+			esp_sa_release_idle(usa->esp, now, UESP_IDLE_SECONDS);
+	}
+	uesp_unlock(u);
+}
+
 void
 kernel_uesp_tick(KernelBackend *kb, gint64 now)
 {
@@ -98,6 +127,10 @@ kernel_uesp_tick(KernelBackend *kb, gint64 now)
 	for (GList *l = u->out_sas.head; l != NULL; l = l->next)
 		uesp_check_lifetimes(u, l->data, now);
 	uesp_unlock(u);
+	if (now - u->last_idle_sweep >= UESP_IDLE_SWEEP_SECONDS) {
+		u->last_idle_sweep = now;
+		release_idle(u, now);
+	}
 }
 
 /* ---- ops: ESP input (packets the IKE socket read) ---------------------- */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Symmetric crypto throughput: SK/ESP protection per suite and packet size
- * (seal and open through crypto_sk_*, which run the same per-SA AEAD and
- * CBC+HMAC contexts the ESP data path uses), and IKE key derivation rate
- * (SKEYSEED + the seven SK_* keys per second).
+ * Symmetric crypto throughput: SK protection per suite and packet size
+ * (seal and open through crypto_sk_*, which import the key into NSS for
+ * each message: the cost of one IKE message; the ESP data path keeps its
+ * contexts, see tests/bench/esp), and IKE key derivation rate (SKEYSEED +
+ * the seven SK_* keys per second).
  *
  *   bench-crypto-sym [--seconds S] [--json]
  *

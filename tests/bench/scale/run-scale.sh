@@ -8,7 +8,9 @@
 #          bus-scale pipelined (SCALE_INFLIGHT calls unanswered) and one by one
 #   list   SCALE_SAS IKE SAs each with a Child SA from ikebus-load; RSS per SA;
 #          time to list them: GetManagedObjects (bus-scale: the call; busctl:
-#          call + printing), ikebusctl --status, --trafficstatus, --status --json
+#          call + printing), ikebusctl --status, --trafficstatus, --status --json;
+#          each row also gives the CPU seconds ikebusd spent meanwhile (steadier
+#          than wall time on a shared machine)
 #   big    SCALE_BIG childless IKE SAs in one ikebusd: reached? RSS per SA;
 #          GetManagedObjects and --status over all of them
 #   peers  RSS per SA of strongSwan's charon (kernel-libipsec; childless and
@@ -210,30 +212,33 @@ mem_run() {
 }
 
 # ---- listing (ikebusd with SAs up) -----------------------------------------------
+cpu_delta() { awk -v a="$1" -v b="$(cpu_s "$RESP_PID")" 'BEGIN { printf "%.2f", b - a }'; }   # C0 -> ikebusd CPU s since
+
 time_cmd() {   # LABEL CMD...: wall time of CMD (at most SCALE_CMD_TIMEOUT s), output to a file; one table row
-  local label=$1 t0 el lines rc; shift
+  local label=$1 t0 el lines rc c0; shift
+  c0=$(cpu_s "$RESP_PID")
   t0=$(now)
   timeout "$SCALE_CMD_TIMEOUT" env DBUS_SYSTEM_BUS_ADDRESS="$BUS_ADDR" "$@" > "$WORK/out.txt" 2>"$WORK/err.txt"; rc=$?
   el=$(since "$t0")
   [ $rc = 124 ] && el="> $SCALE_CMD_TIMEOUT (stopped)"
   lines=$(wc -l < "$WORK/out.txt")
   [ $rc -ne 0 ] && note "$label: rc $rc: $(head -c 200 "$WORK/err.txt")"
-  ROWS_LIST+=("| $LIST_N | \`$label\` | $el | $lines lines, $(wc -c < "$WORK/out.txt") bytes$([ $rc -ne 0 ] && echo ", rc $rc") |")
+  ROWS_LIST+=("| $LIST_N | \`$label\` | $el | $(cpu_delta "$c0") | $lines lines, $(wc -c < "$WORK/out.txt") bytes$([ $rc -ne 0 ] && echo ", rc $rc") |")
   note "row: ${ROWS_LIST[-1]}"
 }
 
 list_run() {   # N: time every listing form
-  local res
+  local res c0
   LIST_N=$1
   start_perf "list-$1"
-  res=$(bus "$BUSSCALE" managed)
-  ROWS_LIST+=("| $1 | \`bus-scale managed\` (GetManagedObjects call) | $(echo "$res" | field elapsed_s) | $(echo "$res" | field objects) objects ($(echo "$res" | field ike) IKE, $(echo "$res" | field child) Child), $(echo "$res" | field bytes) bytes |")
+  c0=$(cpu_s "$RESP_PID"); res=$(bus "$BUSSCALE" managed)
+  ROWS_LIST+=("| $1 | \`bus-scale managed\` (GetManagedObjects call) | $(echo "$res" | field elapsed_s) | $(cpu_delta "$c0") | $(echo "$res" | field objects) objects ($(echo "$res" | field ike) IKE, $(echo "$res" | field child) Child), $(echo "$res" | field bytes) bytes |")
   note "row: ${ROWS_LIST[-1]}"
-  res=$(bus "$BUSSCALE" status showstates)
-  ROWS_LIST+=("| $1 | \`bus-scale status showstates\` (GetStatus call) | $(echo "$res" | field elapsed_s) | $(echo "$res" | field rows) rows, $(echo "$res" | field bytes) bytes |")
+  c0=$(cpu_s "$RESP_PID"); res=$(bus "$BUSSCALE" status showstates)
+  ROWS_LIST+=("| $1 | \`bus-scale status showstates\` (GetStatus call) | $(echo "$res" | field elapsed_s) | $(cpu_delta "$c0") | $(echo "$res" | field rows) rows, $(echo "$res" | field bytes) bytes |")
   note "row: ${ROWS_LIST[-1]}"
-  res=$(bus "$BUSSCALE" status trafficstatus)
-  ROWS_LIST+=("| $1 | \`bus-scale status trafficstatus\` (GetStatus call) | $(echo "$res" | field elapsed_s) | $(echo "$res" | field rows) rows, $(echo "$res" | field bytes) bytes |")
+  c0=$(cpu_s "$RESP_PID"); res=$(bus "$BUSSCALE" status trafficstatus)
+  ROWS_LIST+=("| $1 | \`bus-scale status trafficstatus\` (GetStatus call) | $(echo "$res" | field elapsed_s) | $(cpu_delta "$c0") | $(echo "$res" | field rows) rows, $(echo "$res" | field bytes) bytes |")
   note "row: ${ROWS_LIST[-1]}"
   time_cmd "busctl --system call org.ikebus.ike1 /org/ikebus/ike1 org.freedesktop.DBus.ObjectManager GetManagedObjects" \
     busctl --system call org.ikebus.ike1 /org/ikebus/ike1 org.freedesktop.DBus.ObjectManager GetManagedObjects
@@ -278,8 +283,8 @@ phase_add() {
   # listing 10,000 connections (no SAs) while they are there
   LIST_N=0
   time_cmd "ikebusctl --status ($SCALE_CONNS connections, no SAs)" "$IKEBUSCTL" --status
-  res=$(bus "$BUSSCALE" managed)
-  ROWS_LIST+=("| 0 | \`bus-scale managed\` with $SCALE_CONNS connections | $(echo "$res" | field elapsed_s) | $(echo "$res" | field objects) objects |")
+  c0=$(cpu_s "$RESP_PID"); res=$(bus "$BUSSCALE" managed)
+  ROWS_LIST+=("| 0 | \`bus-scale managed\` with $SCALE_CONNS connections | $(echo "$res" | field elapsed_s) | $(cpu_delta "$c0") | $(echo "$res" | field objects) objects |")
   note "row: ${ROWS_LIST[-1]}"
   stop_responder
 }
@@ -364,8 +369,8 @@ if [ ${#ROWS_MEM[@]} -gt 0 ]; then
 fi
 if [ ${#ROWS_LIST[@]} -gt 0 ]; then
   echo
-  echo "| SAs | command | seconds | output |"
-  echo "|---:|---|---:|---|"
+  echo "| SAs | command | seconds | ikebusd CPU s | output |"
+  echo "|---:|---|---:|---:|---|"
   printf '%s\n' "${ROWS_LIST[@]}"
 fi
 exit 0

@@ -139,9 +139,9 @@ test_managed(void)
 
 		g_variant_builder_add(&ifaces, "{sa{sv}}", "org.ikebus.ike1.IkeSA", &b);
 		ref = g_variant_new("{oa{sa{sv}}}", path, &ifaces);
-		g_variant_builder_add_value(&all, ref);
-		g_variant_ref_sink(ref);
-		assert_same(bus_gvs_end(&w, G_VARIANT_TYPE("{oa{sa{sv}}}")), g_variant_ref(ref));
+		/* the builder takes the floating reference; this one is ours */
+		g_variant_builder_add_value(&all, g_variant_ref(ref));
+		assert_same(bus_gvs_end(&w, G_VARIANT_TYPE("{oa{sa{sv}}}")), ref);
 		g_variant_unref(ref);
 		bus_gvs_clear(&w);
 	}

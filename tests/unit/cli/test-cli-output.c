@@ -224,7 +224,8 @@ parse(const char *text)
 
 	if (v == NULL)
 		g_error("bad canned answer: %s\n%s", error->message, text);
-	return g_variant_ref_sink(v);
+	/* g_variant_parse() returns a full reference already */
+	return v;
 }
 
 static void

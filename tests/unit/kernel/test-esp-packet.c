@@ -362,6 +362,52 @@ test_inner_selectors(void)
 	g_assert_false(esp_inner_match(&in, remote, 2, &udp53, 1));
 }
 
+/* The NSS objects are made at the first packet and released when idle;
+ * traffic goes on across a release, and an AEAD's IV is the sequence number
+ * (unique under the key whether or not the objects were made again). */
+static void
+test_idle_release(gconstpointer data)
+{
+	const TestSuite *s = data;
+	TestKeys k;
+	g_autoptr(EspSa) out = NULL;
+	g_autoptr(EspSa) in = NULL;
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+	test_keys_init(&k, s->encr, s->bits, s->integ, 21);
+	out = test_esp_sa(&k, SPI, FALSE, FALSE, 0);
+	in = test_esp_sa(&k, SPI, TRUE, FALSE, 64);
+	g_assert_false(out->armed || in->armed);
+	g_assert_null(out->aead);
+	g_assert_null(out->cbc);
+	for (guint round = 0; round < 3; round++) {
+		guint8 inner[200], pkt[512], plain[512];
+		gsize inner_len, pkt_len = 0, plain_len = 0;
+		guint8 nh = 0;
+		guint64 seq = 0;
+
+		inner_len = test_ipv4_packet(inner, "198.51.100.1", "198.51.100.2", 1, 0, 0, 84);
+		g_assert_cmpint(esp_encap(out, 4, inner, inner_len, pkt, sizeof(pkt), &pkt_len), ==,
+		                ESP_DROP_NONE);
+		if (crypto_encr_alg_is_aead(k.encr)) {
+			g_assert_cmphex(be32(pkt + 8), ==, 0);
+			g_assert_cmphex(be32(pkt + 12), ==, round + 1);
+		}
+		g_assert_cmpint(esp_decap(in, pkt, pkt_len, plain, sizeof(plain), &plain_len, &nh,
+		                          &seq),
+		                ==, ESP_DROP_NONE);
+		g_assert_cmpuint(seq, ==, round + 1);
+		g_assert_cmpmem(plain, plain_len, inner, inner_len);
+		g_assert_true(out->armed && in->armed);
+		/* used just now: kept; idle long enough: released */
+		g_assert_false(esp_sa_release_idle(out, now, 120));
+		g_assert_true(esp_sa_release_idle(out, now + 121, 120));
+		g_assert_true(esp_sa_release_idle(in, now + 121, 120));
+		g_assert_false(out->armed || in->armed);
+		g_assert_false(esp_sa_release_idle(in, now + 121, 120));
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -376,6 +422,9 @@ main(int argc, char **argv)
 		g_test_add_data_func(p1, s, test_round_trip);
 		g_test_add_data_func(p2, s, test_wire_layout);
 		g_test_add_data_func(p3, s, test_drops);
+		g_autofree char *p4 = g_strdup_printf("/kernel/esp/idle-release/%s", s->name);
+
+		g_test_add_data_func(p4, s, test_idle_release);
 	}
 	g_test_add_func("/kernel/esp/oversized", test_oversized);
 	g_test_add_func("/kernel/esp/seq-overflow", test_seq_overflow);
