@@ -167,6 +167,19 @@ child_sa_setup_from_conn(ChildSa *child, GError **error)
 	return TRUE;
 }
 
+void
+child_sa_take_answer(ChildSa *child, const IkeProposal *pp, GArray **ts_local, GArray **ts_remote,
+                     IkeMessage *msg)
+{
+	child->spi_out = child_spi_from_bytes(pp->spi);
+	g_array_unref(child->ts_local);
+	child->ts_local = g_steal_pointer(ts_local);
+	g_array_unref(child->ts_remote);
+	child->ts_remote = g_steal_pointer(ts_remote);
+	if (ike_message_get_notify(msg, IKE_NOTIFY_USE_TRANSPORT_MODE) == NULL)
+		child->mode = KERNEL_MODE_TUNNEL;
+}
+
 gboolean
 child_sa_alloc_spi(ChildSa *child, GError **error)
 {

@@ -518,6 +518,17 @@ void child_sa_set_state(ChildSa *child, ChildSaState state);
 const char *child_sa_state_name(ChildSaState state);
 /* Allocates the inbound SPI from the kernel. */
 gboolean child_sa_alloc_spi(ChildSa *child, GError **error);
+/* The 4-octet ESP/AH SPI of a proposal or notify, as a number. */
+static inline guint32
+child_spi_from_bytes(const guint8 *p)
+{
+	return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
+}
+/* Takes the responder's answer for a Child SA we asked for: its SPI from
+ * @pp, the selectors it narrowed to (@ts_local/@ts_remote, stolen) and
+ * tunnel mode unless it agreed to USE_TRANSPORT_MODE. */
+void child_sa_take_answer(ChildSa *child, const IkeProposal *pp, GArray **ts_local,
+                          GArray **ts_remote, IkeMessage *msg);
 /* Derives KEYMAT and installs both SAs and the policies. */
 gboolean child_sa_install(ChildSa *child, GError **error);
 /* Removes kernel state and the SA (no message). */

@@ -401,14 +401,7 @@ initiator_child(AuthTask *at, IkeSa *sa, IkeMessage *msg)
 		child_sa_destroy(c);
 		return ENGINE_STATUS_NO_PROPOSAL;
 	}
-	c->spi_out = (guint32) pp->spi[0] << 24 | (guint32) pp->spi[1] << 16 |
-	             (guint32) pp->spi[2] << 8 | pp->spi[3];
-	g_array_unref(c->ts_local);
-	c->ts_local = g_steal_pointer(&li);
-	g_array_unref(c->ts_remote);
-	c->ts_remote = g_steal_pointer(&ri);
-	if (ike_message_get_notify(msg, IKE_NOTIFY_USE_TRANSPORT_MODE) == NULL)
-		c->mode = KERNEL_MODE_TUNNEL;
+	child_sa_take_answer(c, pp, &li, &ri, msg);
 	if (!child_sa_install(c, &error)) {
 		ike_sa_log(sa, G_LOG_LEVEL_WARNING, ENGINE_STATUS_KERNEL_FAILED,
 		           "cannot install Child SA #%u: %s", c->serial, error->message);
@@ -565,8 +558,7 @@ responder_child(AuthTask *at, IkeSa *sa, IkeMessage *msg)
 		return IKE_NOTIFY_NO_PROPOSAL_CHOSEN;
 	if (!proposal_select(c->props, sa_pl, 0, &c->esp, &pp) || pp->spi_len != 4)
 		return IKE_NOTIFY_NO_PROPOSAL_CHOSEN;
-	c->spi_out = (guint32) pp->spi[0] << 24 | (guint32) pp->spi[1] << 16 |
-	             (guint32) pp->spi[2] << 8 | pp->spi[3];
+	c->spi_out = child_spi_from_bytes(pp->spi);
 	peer_i = ts_from_payload(tsi);
 	peer_r = ts_from_payload(tsr);
 	/* §2.9: TSi is the initiator's side, our remote one */

@@ -98,12 +98,6 @@ random_nonce(void)
 	return g_bytes_new(n, sizeof(n));
 }
 
-static guint32
-spi_from(const guint8 *p)
-{
-	return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
-}
-
 static void
 job_done(IkeSa *sa, KeJob *job)
 {
@@ -393,7 +387,7 @@ responder_prepare(ChildTask *ct, IkeSa *sa, IkeMessage *msg)
 	if (task_is_ike_rekey(sa->active) || sa->replaced_by != 0)
 		return refuse(ct, sa, IKE_NOTIFY_TEMPORARY_FAILURE, "the IKE SA is being rekeyed");
 	if (rekey != NULL && rekey->u.notify.spi_len == 4) {
-		old = engine_find_child_by_spi_out(sa, spi_from(rekey->u.notify.spi));
+		old = engine_find_child_by_spi_out(sa, child_spi_from_bytes(rekey->u.notify.spi));
 		if (old == NULL)
 			return refuse(ct, sa, IKE_NOTIFY_CHILD_SA_NOT_FOUND, "no Child SA to rekey");
 		/* §2.25.1: being deleted, or rekeyed already */
@@ -428,7 +422,7 @@ responder_prepare(ChildTask *ct, IkeSa *sa, IkeMessage *msg)
 		              c->esp.ke != 0 ? IKE_NOTIFY_INVALID_KE_PAYLOAD : IKE_NOTIFY_NO_PROPOSAL_CHOSEN,
 		              "KE payload does not match the chosen proposal");
 	}
-	c->spi_out = spi_from(pp->spi);
+	c->spi_out = child_spi_from_bytes(pp->spi);
 	peer_i = ts_from_payload(ike_message_get_payload(msg, IKE_PAYLOAD_TSI));
 	peer_r = ts_from_payload(ike_message_get_payload(msg, IKE_PAYLOAD_TSR));
 	{
@@ -692,14 +686,8 @@ process_new_response(ChildTask *ct, IkeSa *sa, IkeMessage *msg, ChildSa *c)
 		new_failed(ct, sa, ENGINE_STATUS_NO_PROPOSAL);
 		return TASK_OK;
 	}
-	c->spi_out = spi_from(pp->spi);
 	c->nr = g_bytes_new(nonce->u.nonce.data, nonce->u.nonce.data_len);
-	g_array_unref(c->ts_local);
-	c->ts_local = g_steal_pointer(&li);
-	g_array_unref(c->ts_remote);
-	c->ts_remote = g_steal_pointer(&ri);
-	if (ike_message_get_notify(msg, IKE_NOTIFY_USE_TRANSPORT_MODE) == NULL)
-		c->mode = KERNEL_MODE_TUNNEL;
+	child_sa_take_answer(c, pp, &li, &ri, msg);
 	if (ke != NULL) {
 		g_autoptr(GBytes) peer = g_bytes_new(ke->u.ke.data, ke->u.ke.data_len);
 
@@ -865,7 +853,7 @@ process_response(Task *t, IkeSa *sa, IkeMessage *msg)
 		settle_without_ours(ct, sa, n != NULL && n->u.notify.type == IKE_NOTIFY_TEMPORARY_FAILURE);
 		return TASK_OK;
 	}
-	c->spi_out = spi_from(pp->spi);
+	c->spi_out = child_spi_from_bytes(pp->spi);
 	c->nr = g_bytes_new(nonce->u.nonce.data, nonce->u.nonce.data_len);
 	if (ke != NULL) {
 		g_autoptr(GBytes) peer = g_bytes_new(ke->u.ke.data, ke->u.ke.data_len);

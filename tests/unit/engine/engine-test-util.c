@@ -222,6 +222,32 @@ test_peer_add_conn(TestPeer *p, const char *name, const char *options)
 	g_assert_no_error(error);
 }
 
+void
+test_wire_add_conn_pair(TestWire *w, const char *conn, const char *extra_a, const char *extra_b)
+{
+	g_autofree char *a = g_strdup_printf("%s%s}", conn, extra_a != NULL ? extra_a : "");
+	g_autofree char *b = g_strdup_printf("%s%s}", conn, extra_b != NULL ? extra_b : "");
+
+	test_peer_add_conn(&w->a, "c", a);
+	test_peer_add_conn(&w->b, "c", b);
+}
+
+const KernelPolicy *
+test_find_policy(TestPeer *p, const char *src, const char *dst, KernelDir dir)
+{
+	GPtrArray *pol = mock_kernel_get_policies(p->kernel);
+
+	for (guint i = 0; i < pol->len; i++) {
+		const KernelPolicy *k = g_ptr_array_index(pol, i);
+		g_autofree char *s = kernel_ts_to_string(&k->src);
+		g_autofree char *d = kernel_ts_to_string(&k->dst);
+
+		if (k->dir == dir && g_strcmp0(s, src) == 0 && g_strcmp0(d, dst) == 0)
+			return k;
+	}
+	return NULL;
+}
+
 static void
 on_line(EngineStatus code, const char *line, gpointer user_data)
 {
@@ -351,4 +377,15 @@ test_count_calls(TestPeer *p, const char *prefix)
 		if (g_str_has_prefix(g_ptr_array_index(calls, i), prefix))
 			n++;
 	return n;
+}
+
+void
+test_wire_establish(TestWire *w)
+{
+	TestResult r;
+
+	test_initiate(&w->a, "c", &r, 5000);
+	g_assert_true(r.done);
+	g_assert_cmpint(r.status, ==, ENGINE_STATUS_OK);
+	test_result_clear(&r);
 }

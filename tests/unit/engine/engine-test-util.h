@@ -58,6 +58,15 @@ void test_wire_free(TestWire *w);
 void test_peer_restart(TestPeer *p);
 /* Adds connection "c" to @p from a GVariant text a{sv}; asserts success. */
 void test_peer_add_conn(TestPeer *p, const char *name, const char *options);
+/* Adds connection "c" to both peers: @conn is an a{sv} text without its
+ * closing brace, @extra_a/@extra_b (or NULL) what each peer adds to it. */
+void test_wire_add_conn_pair(TestWire *w, const char *conn, const char *extra_a,
+                             const char *extra_b);
+/* Initiates "c" on peer a and asserts it came up. */
+void test_wire_establish(TestWire *w);
+/* The policy (src, dst, dir) in @p's mock kernel, or NULL. */
+const KernelPolicy *test_find_policy(TestPeer *p, const char *src, const char *dst,
+                                     KernelDir dir);
 /* Initiates @name on @p and runs the loop until done (or @timeout_ms). */
 void test_initiate(TestPeer *p, const char *name, TestResult *r, guint timeout_ms);
 void test_result_clear(TestResult *r);

@@ -19,22 +19,13 @@
 static void
 setup_pair(TestWire *w, const char *extra_a, const char *extra_b)
 {
-	g_autofree char *a = g_strdup_printf("%s%s}", CONN, extra_a != NULL ? extra_a : "");
-	g_autofree char *b = g_strdup_printf("%s%s}", CONN, extra_b != NULL ? extra_b : "");
-
-	test_peer_add_conn(&w->a, "c", a);
-	test_peer_add_conn(&w->b, "c", b);
+	test_wire_add_conn_pair(w, CONN, extra_a, extra_b);
 }
 
 static void
 establish(TestWire *w)
 {
-	TestResult r;
-
-	test_initiate(&w->a, "c", &r, 5000);
-	g_assert_true(r.done);
-	g_assert_cmpint(r.status, ==, ENGINE_STATUS_OK);
-	test_result_clear(&r);
+	test_wire_establish(w);
 	g_assert_cmpuint(test_count_ike(&w->a, "ESTABLISHED"), ==, 1);
 	g_assert_cmpuint(test_count_ike(&w->b, "ESTABLISHED"), ==, 1);
 	g_assert_cmpuint(test_count_child(&w->a, "INSTALLED"), ==, 1);
@@ -48,22 +39,6 @@ first_ike_serial(TestPeer *p)
 
 	g_assert_cmpuint(ike->len, >, 0);
 	return ((EngineIkeSaInfo *) g_ptr_array_index(ike, 0))->serial;
-}
-
-static const KernelPolicy *
-find_policy(TestPeer *p, const char *src, const char *dst, KernelDir dir)
-{
-	GPtrArray *pol = mock_kernel_get_policies(p->kernel);
-
-	for (guint i = 0; i < pol->len; i++) {
-		const KernelPolicy *k = g_ptr_array_index(pol, i);
-		g_autofree char *s = kernel_ts_to_string(&k->src);
-		g_autofree char *d = kernel_ts_to_string(&k->dst);
-
-		if (k->dir == dir && g_strcmp0(s, src) == 0 && g_strcmp0(d, dst) == 0)
-			return k;
-	}
-	return NULL;
 }
 
 static gboolean
@@ -149,12 +124,12 @@ test_crash_trap(void)
 	g_assert_true(engine_route(w->a.engine, "c", &error));
 	g_assert_no_error(error);
 	establish(w);
-	p = find_policy(&w->a, "198.51.100.0/24", "203.0.113.0/24", KERNEL_DIR_OUT);
+	p = test_find_policy(&w->a, "198.51.100.0/24", "203.0.113.0/24", KERNEL_DIR_OUT);
 	g_assert_nonnull(p);
 	g_assert_false(p->trap);
 	g_assert_cmpint(engine_crash_peer(w->a.engine, "192.0.2.2", &error), ==, 1);
 	/* the tunnel's policy went, the trap is back */
-	p = find_policy(&w->a, "198.51.100.0/24", "203.0.113.0/24", KERNEL_DIR_OUT);
+	p = test_find_policy(&w->a, "198.51.100.0/24", "203.0.113.0/24", KERNEL_DIR_OUT);
 	g_assert_nonnull(p);
 	g_assert_true(p->trap);
 	g_assert_cmpint(engine_get_routing(w->a.engine, "c"), ==, ENGINE_ROUTING_ON_DEMAND);

@@ -20,22 +20,13 @@
 static void
 setup_pair(TestWire *w, const char *extra_a, const char *extra_b)
 {
-	g_autofree char *a = g_strdup_printf("%s%s}", CONN, extra_a != NULL ? extra_a : "");
-	g_autofree char *b = g_strdup_printf("%s%s}", CONN, extra_b != NULL ? extra_b : "");
-
-	test_peer_add_conn(&w->a, "c", a);
-	test_peer_add_conn(&w->b, "c", b);
+	test_wire_add_conn_pair(w, CONN, extra_a, extra_b);
 }
 
 static void
 establish(TestWire *w)
 {
-	TestResult r;
-
-	test_initiate(&w->a, "c", &r, 5000);
-	g_assert_true(r.done);
-	g_assert_cmpint(r.status, ==, ENGINE_STATUS_OK);
-	test_result_clear(&r);
+	test_wire_establish(w);
 }
 
 static EngineIkeSaInfo *

@@ -19,28 +19,7 @@
 static void
 setup_pair(TestWire *w, const char *extra_a, const char *extra_b)
 {
-	g_autofree char *a = g_strdup_printf("%s%s}", CONN, extra_a != NULL ? extra_a : "");
-	g_autofree char *b = g_strdup_printf("%s%s}", CONN, extra_b != NULL ? extra_b : "");
-
-	test_peer_add_conn(&w->a, "c", a);
-	test_peer_add_conn(&w->b, "c", b);
-}
-
-/* The policy (src, dst, dir) in @p's mock kernel, or NULL. */
-static const KernelPolicy *
-find_policy(TestPeer *p, const char *src, const char *dst, KernelDir dir)
-{
-	GPtrArray *pol = mock_kernel_get_policies(p->kernel);
-
-	for (guint i = 0; i < pol->len; i++) {
-		const KernelPolicy *k = g_ptr_array_index(pol, i);
-		g_autofree char *s = kernel_ts_to_string(&k->src);
-		g_autofree char *d = kernel_ts_to_string(&k->dst);
-
-		if (k->dir == dir && g_strcmp0(s, src) == 0 && g_strcmp0(d, dst) == 0)
-			return k;
-	}
-	return NULL;
+	test_wire_add_conn_pair(w, CONN, extra_a, extra_b);
 }
 
 static void
@@ -112,7 +91,7 @@ test_route_acquire(void)
 	/* routing twice is fine and changes nothing */
 	g_assert_true(engine_route(w->a.engine, "c", &error));
 	g_assert_cmpuint(mock_kernel_get_policies(w->a.kernel)->len, ==, 1);
-	trap = find_policy(&w->a, "198.51.100.0/24", "203.0.113.0/24", KERNEL_DIR_OUT);
+	trap = test_find_policy(&w->a, "198.51.100.0/24", "203.0.113.0/24", KERNEL_DIR_OUT);
 	g_assert_nonnull(trap);
 	g_assert_true(trap->trap);
 	g_assert_cmpint(trap->action, ==, KERNEL_POLICY_IPSEC);
@@ -146,11 +125,11 @@ test_route_acquire(void)
 	g_assert_cmpstr(ci->remote_ts, ==, "203.0.113.0/24");
 	/* the trap was replaced by the Child SA's policy: same key, not a trap */
 	g_assert_cmpuint(mock_kernel_get_policies(w->a.kernel)->len, ==, 2);
-	out = find_policy(&w->a, "198.51.100.0/24", "203.0.113.0/24", KERNEL_DIR_OUT);
+	out = test_find_policy(&w->a, "198.51.100.0/24", "203.0.113.0/24", KERNEL_DIR_OUT);
 	g_assert_nonnull(out);
 	g_assert_false(out->trap);
 	g_assert_cmpuint(out->reqid, ==, reqid);
-	g_assert_nonnull(find_policy(&w->a, "203.0.113.0/24", "198.51.100.0/24", KERNEL_DIR_IN));
+	g_assert_nonnull(test_find_policy(&w->a, "203.0.113.0/24", "198.51.100.0/24", KERNEL_DIR_IN));
 	/* the peer, not routed, is in "tunnel" all the same */
 	g_assert_cmpint(engine_get_routing(w->b.engine, "c"), ==, ENGINE_ROUTING_TUNNEL);
 
@@ -168,7 +147,7 @@ test_route_acquire(void)
 	g_assert_cmpint(engine_terminate(w->a.engine, "c", NULL), ==, 1);
 	g_assert_true(test_run_until(no_child, w, 5000));
 	g_assert_cmpuint(mock_kernel_get_policies(w->a.kernel)->len, ==, 1);
-	trap = find_policy(&w->a, "198.51.100.0/24", "203.0.113.0/24", KERNEL_DIR_OUT);
+	trap = test_find_policy(&w->a, "198.51.100.0/24", "203.0.113.0/24", KERNEL_DIR_OUT);
 	g_assert_nonnull(trap);
 	g_assert_true(trap->trap);
 	g_assert_cmpint(engine_get_routing(w->a.engine, "c"), ==, ENGINE_ROUTING_ON_DEMAND);
@@ -274,12 +253,12 @@ test_failure_shunt(void)
 	g_assert_true(seen_has(&seen, "c:negotiating"));
 	g_assert_true(seen_has(&seen, "c:failure-shunt"));
 	g_assert_cmpuint(test_count_ike(&w->a, NULL), ==, 0);
-	p = find_policy(&w->a, "198.51.100.7/32", "203.0.113.9/32", KERNEL_DIR_OUT);
+	p = test_find_policy(&w->a, "198.51.100.7/32", "203.0.113.9/32", KERNEL_DIR_OUT);
 	g_assert_nonnull(p);
 	g_assert_cmpint(p->action, ==, KERNEL_POLICY_DROP);
 	g_assert_cmpuint(p->priority, <, 1000);
 	/* the trap stays under it for the rest of the connection's traffic */
-	p = find_policy(&w->a, "198.51.100.0/24", "203.0.113.0/24", KERNEL_DIR_OUT);
+	p = test_find_policy(&w->a, "198.51.100.0/24", "203.0.113.0/24", KERNEL_DIR_OUT);
 	g_assert_nonnull(p);
 	g_assert_true(p->trap);
 	shunts = engine_list_shunts(w->a.engine);
@@ -308,7 +287,7 @@ test_failure_shunt(void)
 	g_assert_cmpint(engine_get_routing(w->a.engine, "c"), ==, ENGINE_ROUTING_TUNNEL);
 	shunts = engine_list_shunts(w->a.engine);
 	g_assert_cmpuint(shunts->len, ==, 0);
-	g_assert_null(find_policy(&w->a, "198.51.100.7/32", "203.0.113.9/32", KERNEL_DIR_OUT));
+	g_assert_null(test_find_policy(&w->a, "198.51.100.7/32", "203.0.113.9/32", KERNEL_DIR_OUT));
 	test_wire_free(w);
 	g_ptr_array_unref(seen.seen);
 }
@@ -362,11 +341,11 @@ test_never_negotiate(void)
 	g_assert_cmpint(engine_get_routing(w->a.engine, "lan"), ==, ENGINE_ROUTING_SHUNT);
 	/* out and in (the mock is not xfrm: no fwd) */
 	g_assert_cmpuint(mock_kernel_get_policies(w->a.kernel)->len, ==, 2);
-	p = find_policy(&w->a, "198.51.100.0/24", "198.51.100.0/24", KERNEL_DIR_OUT);
+	p = test_find_policy(&w->a, "198.51.100.0/24", "198.51.100.0/24", KERNEL_DIR_OUT);
 	g_assert_nonnull(p);
 	g_assert_cmpint(p->action, ==, KERNEL_POLICY_PASS);
 	g_assert_false(p->trap);
-	g_assert_nonnull(find_policy(&w->a, "198.51.100.0/24", "198.51.100.0/24", KERNEL_DIR_IN));
+	g_assert_nonnull(test_find_policy(&w->a, "198.51.100.0/24", "198.51.100.0/24", KERNEL_DIR_IN));
 	shunts = engine_list_shunts(w->a.engine);
 	g_assert_cmpuint(shunts->len, ==, 1);
 	s = g_ptr_array_index(shunts, 0);
@@ -397,7 +376,7 @@ test_initiate_on_traffic(void)
 	/* auto=route: routed as soon as it is added */
 	setup_pair(w, ", 'initiate-on-traffic': <true>", NULL);
 	g_assert_cmpint(engine_get_routing(w->a.engine, "c"), ==, ENGINE_ROUTING_ON_DEMAND);
-	trap = find_policy(&w->a, "198.51.100.0/24", "203.0.113.0/24", KERNEL_DIR_OUT);
+	trap = test_find_policy(&w->a, "198.51.100.0/24", "203.0.113.0/24", KERNEL_DIR_OUT);
 	g_assert_nonnull(trap);
 	g_assert_true(trap->trap);
 	raise_acquire(&w->a, trap->reqid, "198.51.100.1", "203.0.113.1", 1);
@@ -418,7 +397,7 @@ test_rekey_keeps_tunnel(void)
 
 	setup_pair(w, NULL, NULL);
 	g_assert_true(engine_route(w->a.engine, "c", &error));
-	trap = find_policy(&w->a, "198.51.100.0/24", "203.0.113.0/24", KERNEL_DIR_OUT);
+	trap = test_find_policy(&w->a, "198.51.100.0/24", "203.0.113.0/24", KERNEL_DIR_OUT);
 	raise_acquire(&w->a, trap->reqid, "198.51.100.1", "203.0.113.1", 1);
 	g_assert_true(test_run_until(child_up_both, w, 5000));
 	children = engine_list_child_sas(w->a.engine);
@@ -429,7 +408,7 @@ test_rekey_keeps_tunnel(void)
 	g_assert_cmpuint(test_count_child(&w->a, "INSTALLED"), ==, 1);
 	g_assert_null(engine_get_child_sa_info(w->a.engine, old));
 	/* the policy stayed the Child SA's; no trap came back in between */
-	trap = find_policy(&w->a, "198.51.100.0/24", "203.0.113.0/24", KERNEL_DIR_OUT);
+	trap = test_find_policy(&w->a, "198.51.100.0/24", "203.0.113.0/24", KERNEL_DIR_OUT);
 	g_assert_nonnull(trap);
 	g_assert_false(trap->trap);
 	g_assert_cmpuint(seen.seen->len, ==, 0);
