@@ -108,3 +108,42 @@ daemon_stop_all() {
   done
   DAEMON_SIDES=()
 }
+
+# daemon_vs_strongswan [LOG-LINES]: the set-up of a test of ikebusd (side
+# "west") against strongSwan in $WORK/sw: skips without strongSwan or
+# python3; SW, PEER_STOP/PEER_LOG for lib.sh, sw_state (strongSwan's own
+# summary), fail that also shows the last LOG-LINES [40] of ikebusd's log,
+# and the EXIT trap that stops the daemons and the namespaces.
+daemon_vs_strongswan() {
+  SW="$INTEROP_DIR/peer-strongswan"
+  [ -x /usr/lib/ipsec/charon ] || skip "strongSwan not installed (../shared/interop/install-deps)"
+  command -v python3 >/dev/null || skip "python3 missing"
+  daemon_check
+  PEER_STOP="$SW stop --dir $WORK/sw"
+  PEER_LOG="$SW log --dir $WORK/sw"
+  DAEMON_LOG_LINES=${1:-40}
+  fail() { echo "FAIL: $*"; dump_logs; dump_daemon; exit 1; }
+  trap 'daemon_stop_all; cleanup' EXIT
+}
+sw_state() { "$SW" state --dir "$WORK/sw"; }
+dump_daemon() { note "ikebusd log"; daemon_log west | tail -"${DAEMON_LOG_LINES:-40}"; }
+# daemon_counts SIDE: "IKE CHILD", the established IKE SAs and installed
+# Child SAs that SIDE's ikebusd lists (ikebusctl --showstates --json, kept
+# in $WORK/states.json for failure messages).
+daemon_counts() {
+  daemon_ctl "$1" --showstates --json 2>/dev/null > "$WORK/states.json"
+  python3 - "$WORK/states.json" <<'PY'
+import json, sys
+try:
+    rows = json.load(open(sys.argv[1]))
+except ValueError:
+    rows = []
+if isinstance(rows, dict):
+    rows = next((v for v in rows.values() if isinstance(v, list)), [])
+ike = sum(1 for r in rows if str(r.get("kind", r.get("type", ""))).upper().startswith("IKE")
+          and "ESTABLISHED" in str(r.get("state", "")).upper())
+child = sum(1 for r in rows if str(r.get("kind", r.get("type", ""))).upper().startswith("CHILD")
+            and "INSTALLED" in str(r.get("state", "")).upper())
+print(ike, child)
+PY
+}

@@ -21,17 +21,8 @@
 #        from west, then east (the IKE SA's responder) asks for c2 itself.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon-lib.sh"
-SW="$INTEROP_DIR/peer-strongswan"
-[ -x /usr/lib/ipsec/charon ] || skip "strongSwan not installed (../shared/interop/install-deps)"
-command -v python3 >/dev/null || skip "python3 missing"
-daemon_check
-PEER_STOP="$SW stop --dir $WORK/sw"
-PEER_LOG="$SW log --dir $WORK/sw"
-dump_daemon() { note "ikebusd log"; daemon_log west | tail -60; }
-fail() { echo "FAIL: $*"; dump_logs; dump_daemon; exit 1; }
-trap 'daemon_stop_all; cleanup' EXIT
+daemon_vs_strongswan 60
 
-sw_state() { "$SW" state --dir "$WORK/sw"; }
 # wait_sw "STATE-LINE" SECONDS: strongSwan's own summary line
 wait_sw() {
   local i

@@ -16,35 +16,9 @@
 #   --listen                 the same initiation from strongSwan works.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon-lib.sh"
-SW="$INTEROP_DIR/peer-strongswan"
-[ -x /usr/lib/ipsec/charon ] || skip "strongSwan not installed (../shared/interop/install-deps)"
-command -v python3 >/dev/null || skip "python3 missing"
-daemon_check
-PEER_STOP="$SW stop --dir $WORK/sw"
-PEER_LOG="$SW log --dir $WORK/sw"
-dump_daemon() { note "ikebusd log"; daemon_log west | tail -40; }
-fail() { echo "FAIL: $*"; dump_logs; dump_daemon; exit 1; }
-trap 'daemon_stop_all; cleanup' EXIT
+daemon_vs_strongswan
 
-sw_state() { "$SW" state --dir "$WORK/sw"; }
-# "IKE CHILD": our established IKE SAs and installed Child SAs (--showstates --json)
-our_counts() {
-  daemon_ctl west --showstates --json 2>/dev/null > "$WORK/states.json"
-  python3 - "$WORK/states.json" <<'EOF'
-import json, sys
-try:
-    rows = json.load(open(sys.argv[1]))
-except ValueError:
-    rows = []
-if isinstance(rows, dict):
-    rows = next((v for v in rows.values() if isinstance(v, list)), [])
-ike = sum(1 for r in rows if str(r.get("kind", r.get("type", ""))).upper().startswith("IKE")
-          and "ESTABLISHED" in str(r.get("state", "")).upper())
-child = sum(1 for r in rows if str(r.get("kind", r.get("type", ""))).upper().startswith("CHILD")
-            and "INSTALLED" in str(r.get("state", "")).upper())
-print(ike, child)
-EOF
-}
+our_counts() { daemon_counts west; }
 # wait_ours "IKE CHILD" SECONDS
 wait_ours() {
   local i got

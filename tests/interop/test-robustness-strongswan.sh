@@ -15,35 +15,13 @@
 #   - strongSwan's Delete still removes our IKE SA (the SA still works).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon-lib.sh"
-SW="$INTEROP_DIR/peer-strongswan"
-[ -x /usr/lib/ipsec/charon ] || skip "strongSwan not installed (../shared/interop/install-deps)"
-command -v python3 >/dev/null || skip "python3 missing"
-daemon_check
+daemon_vs_strongswan
 VECTORS=${IKEBUS_VECTORS:-$(cd "$(dirname "$0")/../vectors" && pwd)}
 ls "$VECTORS"/*.bin >/dev/null 2>&1 || skip "no vectors in $VECTORS"
-PEER_STOP="$SW stop --dir $WORK/sw"
-PEER_LOG="$SW log --dir $WORK/sw"
-dump_daemon() { note "ikebusd log"; daemon_log west | tail -40; }
-fail() { echo "FAIL: $*"; dump_logs; dump_daemon; exit 1; }
-trap 'daemon_stop_all; cleanup' EXIT
 
 sw_raw() { "$SW" list --dir "$WORK/sw" --raw 2>/dev/null | grep '^list-sa event'; }
 field() { grep -o " $1=[0-9a-f]*" | head -1 | cut -d= -f2; }
-# "IKE CHILD" as ikebusctl --showstates --json lists them (ours, established/installed)
-our_counts() {
-  daemon_ctl west --showstates --json 2>/dev/null > "$WORK/states.json"
-  python3 - "$WORK/states.json" <<'EOF'
-import json, sys
-rows = json.load(open(sys.argv[1]))
-if isinstance(rows, dict):
-    rows = next((v for v in rows.values() if isinstance(v, list)), [])
-ike = sum(1 for r in rows if str(r.get("kind", r.get("type", ""))).upper().startswith("IKE")
-          and "ESTABLISHED" in str(r.get("state", "")).upper())
-child = sum(1 for r in rows if str(r.get("kind", r.get("type", ""))).upper().startswith("CHILD")
-            and "INSTALLED" in str(r.get("state", "")).upper())
-print(ike, child)
-EOF
-}
+our_counts() { daemon_counts west; }
 
 netns_up
 write_conn
