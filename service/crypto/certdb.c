@@ -263,8 +263,31 @@ trusted_ca(CERTCertificate *cert)
 	       (trust.sslFlags & CERTDB_TRUSTED_CA) != 0;
 }
 
-GBytes *
-crypto_certdb_trusted_ca_hashes(GBytes *ca_dn)
+/*
+ * The hashes change only when the database does, but listing its CAs walks
+ * every certificate, and a responder sends a CERTREQ in every IKE_SA_INIT
+ * response: the answers are kept for a few seconds (a CA added with certutil
+ * shows up in CERTREQ within that time; validation never uses this).
+ */
+#define CA_HASHES_TTL_US (10 * G_USEC_PER_SEC)
+
+typedef struct {
+	GBytes *hashes;
+	gint64 made;
+} CaHashes;
+
+static GMutex ca_hashes_lock;
+static GHashTable *ca_hashes_cache; /* DN (GBytes, empty = any) -> CaHashes */
+
+static void
+ca_hashes_free(CaHashes *c)
+{
+	g_bytes_unref(c->hashes);
+	g_free(c);
+}
+
+static GBytes *
+list_trusted_ca_hashes(GBytes *ca_dn)
 {
 	GByteArray *out = g_byte_array_new();
 	g_autoptr(CERTCertList) list = NULL;
@@ -290,6 +313,36 @@ crypto_certdb_trusted_ca_hashes(GBytes *ca_dn)
 		g_byte_array_append(out, h, sizeof(h));
 	}
 	return g_byte_array_free_to_bytes(out);
+}
+
+GBytes *
+crypto_certdb_trusted_ca_hashes(GBytes *ca_dn)
+{
+	g_autoptr(GBytes) key = ca_dn != NULL ? g_bytes_ref(ca_dn) : g_bytes_new(NULL, 0);
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ca_hashes_lock);
+	gint64 now = g_get_monotonic_time();
+	CaHashes *c;
+
+	if (ca_hashes_cache == NULL)
+		ca_hashes_cache = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+							(GDestroyNotify) g_bytes_unref,
+							(GDestroyNotify) ca_hashes_free);
+	c = g_hash_table_lookup(ca_hashes_cache, key);
+	if (c == NULL || now - c->made > CA_HASHES_TTL_US) {
+		c = g_new0(CaHashes, 1);
+		c->hashes = list_trusted_ca_hashes(ca_dn);
+		c->made = now;
+		g_hash_table_replace(ca_hashes_cache, g_bytes_ref(key), c);
+	}
+	return g_bytes_ref(c->hashes);
+}
+
+void
+crypto_certdb_forget_ca_hashes(void)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ca_hashes_lock);
+
+	g_clear_pointer(&ca_hashes_cache, g_hash_table_unref);
 }
 
 gboolean

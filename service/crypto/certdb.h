@@ -70,8 +70,10 @@ GPtrArray *crypto_certdb_ca_chain(CERTCertificate *cert, gboolean issuer_only);
 void crypto_certdb_ca_hash(CERTCertificate *ca, guint8 out[CRYPTO_CA_HASH_LEN]);
 /* Owned concatenated hashes: of the CA with subject DN @ca_dn (DER) if
  * given, else of every CA the database trusts for TLS peers (trust "C").
- * Empty when there is none. */
+ * Empty when there is none.  Answers are reused for up to 10 s. */
 GBytes *crypto_certdb_trusted_ca_hashes(GBytes *ca_dn);
+/* Drops the reused answers (the database changed, or it is being closed). */
+void crypto_certdb_forget_ca_hashes(void);
 /* TRUE if a CA of @cert's chain (issuers up to the root) has one of the
  * hashes in @hashes (concatenated, @len a multiple of 20). */
 gboolean crypto_certdb_chain_matches_hashes(CERTCertificate *cert, const guint8 *hashes,

@@ -237,6 +237,18 @@ test_certreq(void)
 	g_clear_pointer(&chain, g_ptr_array_unref);
 	chain = crypto_certdb_ca_chain(west, FALSE);
 	g_assert_cmpuint(chain->len, ==, 0);
+	g_clear_pointer(&all, g_bytes_unref);
+
+	/* a CA trusted later: the answer is reused until it is forgotten */
+	import_cert("other-ca.der", "test-other-ca", TRUE);
+	all = crypto_certdb_trusted_ca_hashes(NULL);
+	g_assert_cmpmem(g_bytes_get_data(all, NULL), g_bytes_get_size(all), want, wl);
+	g_clear_pointer(&all, g_bytes_unref);
+	crypto_certdb_forget_ca_hashes();
+	all = crypto_certdb_trusted_ca_hashes(NULL);
+	g_assert_cmpuint(g_bytes_get_size(all), ==, 2 * CRYPTO_CA_HASH_LEN);
+	g_assert_nonnull(memmem(g_bytes_get_data(all, NULL), g_bytes_get_size(all), other, ol));
+	g_assert_nonnull(memmem(g_bytes_get_data(all, NULL), g_bytes_get_size(all), want, wl));
 }
 
 static void
