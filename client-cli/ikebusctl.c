@@ -193,6 +193,181 @@ on_reply(GObject *source, GAsyncResult *res, gpointer user_data)
 	g_main_loop_quit(p->loop);
 }
 
+/* ---- GetStatus in pages ------------------------------------------------------ */
+
+/* Rows per GetStatus call, and calls in flight: one reply must stay under
+ * the bus's 32 MiB (100,000 SAs are ~65 MiB of rows), and with two calls out
+ * ikebusd makes one page while this process reads the one before. The
+ * environment variable IKEBUSCTL_STATUS_PAGE_ROWS sets another page size
+ * (for tests of the paging). */
+#define STATUS_PAGE_ROWS 5000
+#define STATUS_PAGES_IN_FLIGHT 2
+
+typedef struct {
+	const CtlCall *call;
+	guint page_rows;
+	GDBusCallFlags flags;
+	GMainLoop *loop;
+	GPtrArray *pages; /* page number -> its rows (NULL until answered) */
+	guint sent;
+	guint in_flight;
+	guint last; /* the first page shorter than a full one; G_MAXUINT: not seen yet */
+	GError *error;
+	GDBusConnection *bus;
+	const char *owner;
+} Paging;
+
+static void
+variant_unref0(gpointer v)
+{
+	if (v != NULL)
+		g_variant_unref(v);
+}
+
+typedef struct {
+	Paging *pg;
+	guint page;
+} PageCall;
+
+static void send_pages(Paging *pg);
+
+/* (form, options + offset and limit) of page @page */
+static GVariant *
+page_args(const CtlCall *call, guint page, guint page_rows)
+{
+	g_autoptr(GVariant) options = g_variant_get_child_value(call->args, 1);
+	const char *form;
+	GVariantBuilder b;
+	GVariantIter iter;
+	const char *key;
+	GVariant *value;
+
+	g_variant_get_child(call->args, 0, "&s", &form);
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_iter_init(&iter, options);
+	while (g_variant_iter_next(&iter, "{&sv}", &key, &value)) {
+		g_variant_builder_add(&b, "{sv}", key, value);
+		g_variant_unref(value);
+	}
+	g_variant_builder_add(&b, "{sv}", "offset", g_variant_new_uint32(page * page_rows));
+	g_variant_builder_add(&b, "{sv}", "limit", g_variant_new_uint32(page_rows));
+	g_variant_builder_add(&b, "{sv}", "encoding", g_variant_new_string("gvariant"));
+	return g_variant_new("(s@a{sv})", form, g_variant_builder_end(&b));
+}
+
+/* The rows of a page: encoding "gvariant" holds them serialised, read in
+ * place (none of the per-value parsing of a D-Bus aa{sv}). Owned. */
+static GVariant *
+page_rows_of(GVariant *reply)
+{
+	GVariant *rows = g_variant_get_child_value(reply, 0);
+	g_autoptr(GVariant) row = NULL, blob = NULL;
+	g_autoptr(GBytes) bytes = NULL;
+	const char *kind, *order;
+	GVariant *inner;
+
+	if (g_variant_n_children(rows) != 1)
+		return rows;
+	row = g_variant_get_child_value(rows, 0);
+	if (!g_variant_lookup(row, "kind", "&s", &kind) || !g_str_equal(kind, "gvariant") ||
+	    !g_variant_lookup(row, "byte-order", "&s", &order) ||
+	    (blob = g_variant_lookup_value(row, "rows", G_VARIANT_TYPE_BYTESTRING)) == NULL)
+		return rows;
+	g_variant_unref(rows);
+	bytes = g_variant_get_data_as_bytes(blob);
+	inner = g_variant_ref_sink(g_variant_new_from_bytes(G_VARIANT_TYPE("aa{sv}"), bytes, FALSE));
+	if (g_str_equal(order, "l") != (G_BYTE_ORDER == G_LITTLE_ENDIAN)) {
+		GVariant *swapped = g_variant_byteswap(inner);
+
+		g_variant_unref(inner);
+		inner = g_variant_ref_sink(swapped);
+	}
+	return inner;
+}
+
+static void
+on_page(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	PageCall *pc = user_data;
+	Paging *pg = pc->pg;
+	GError *error = NULL;
+	GVariant *reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+
+	pg->in_flight--;
+	if (reply == NULL) {
+		if (pg->error == NULL)
+			pg->error = error;
+		else
+			g_error_free(error);
+	} else {
+		GVariant *rows = page_rows_of(reply);
+
+		if (g_variant_n_children(rows) < pg->page_rows && pc->page < pg->last)
+			pg->last = pc->page;
+		g_ptr_array_index(pg->pages, pc->page) = rows;
+		g_variant_unref(reply);
+	}
+	g_free(pc);
+	send_pages(pg);
+	if (pg->in_flight == 0)
+		g_main_loop_quit(pg->loop);
+}
+
+static void
+send_pages(Paging *pg)
+{
+	while (pg->error == NULL && pg->in_flight < STATUS_PAGES_IN_FLIGHT && pg->last == G_MAXUINT) {
+		PageCall *pc = g_new0(PageCall, 1);
+
+		pc->pg = pg;
+		pc->page = pg->sent++;
+		g_ptr_array_add(pg->pages, NULL);
+		g_dbus_connection_call(pg->bus, pg->owner, pg->call->path, pg->call->interface,
+				       pg->call->method, page_args(pg->call, pc->page, pg->page_rows),
+				       G_VARIANT_TYPE("(aa{sv})"), pg->flags, -1, NULL, on_page, pc);
+		pg->in_flight++;
+	}
+}
+
+/* GetStatus @call page by page: the reply it would get unpaged (the same
+ * rows in the same order), or NULL + @error. */
+static GVariant *
+runner_call_paged(Runner *r, const CtlCall *call, GDBusCallFlags flags, GError **error)
+{
+	Paging pg = { .call = call, .flags = flags, .last = G_MAXUINT, .bus = r->bus,
+		      .owner = r->owner, .page_rows = STATUS_PAGE_ROWS };
+	const char *env = g_getenv("IKEBUSCTL_STATUS_PAGE_ROWS");
+	GVariantBuilder rows;
+
+	if (env != NULL && g_ascii_strtoull(env, NULL, 10) > 0)
+		pg.page_rows = (guint) MIN(g_ascii_strtoull(env, NULL, 10), G_MAXUINT32 / 2);
+
+	pg.pages = g_ptr_array_new_with_free_func(variant_unref0);
+	pg.loop = g_main_loop_new(NULL, FALSE);
+	send_pages(&pg);
+	g_main_loop_run(pg.loop);
+	g_main_loop_unref(pg.loop);
+	if (pg.error != NULL) {
+		g_ptr_array_unref(pg.pages);
+		g_propagate_error(error, pg.error);
+		return NULL;
+	}
+	/* the pages after the last one were asked for in vain: empty */
+	g_variant_builder_init(&rows, G_VARIANT_TYPE("aa{sv}"));
+	for (guint i = 0; i <= pg.last && i < pg.pages->len; i++) {
+		GVariantIter iter;
+		GVariant *row;
+
+		g_variant_iter_init(&iter, pg.pages->pdata[i]);
+		while ((row = g_variant_iter_next_value(&iter)) != NULL) {
+			g_variant_builder_add_value(&rows, row);
+			g_variant_unref(row);
+		}
+	}
+	g_ptr_array_unref(pg.pages);
+	return g_variant_ref_sink(g_variant_new("(aa{sv})", &rows));
+}
+
 /* Makes @call; progress lines are printed while it runs. The reply or NULL + @error. */
 static GVariant *
 runner_call(Runner *r, const CtlCall *call, GError **error)
@@ -204,6 +379,20 @@ runner_call(Runner *r, const CtlCall *call, GError **error)
 	/* a person at a terminal can answer a polkit agent's question */
 	if (isatty(STDIN_FILENO))
 		flags |= G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION;
+	if (g_str_equal(call->method, "GetStatus")) {
+		GError *local = NULL;
+		GVariant *reply = runner_call_paged(r, call, flags, &local);
+
+		/* an ikebusd from before paging names the key it does not know */
+		if (reply != NULL || !g_error_matches(local, IKEBUS_ERROR, IKEBUS_ERROR_INVALID_ARGUMENT) ||
+		    (strstr(local->message, "\"offset\"") == NULL &&
+		     strstr(local->message, "\"encoding\"") == NULL)) {
+			if (local != NULL)
+				g_propagate_error(error, local);
+			return reply;
+		}
+		g_clear_error(&local);
+	}
 	if (call->reply == CTL_REPLY_STATUS)
 		sub = g_dbus_connection_signal_subscribe(r->bus, r->owner, call->interface, "Progress",
 							 call->path, NULL, G_DBUS_SIGNAL_FLAGS_NONE,

@@ -9,6 +9,7 @@
 #include "bus/authz.h"
 #include "bus/debug.h"
 #include "bus/manager.h"
+#include "crypto/certdb.h"
 #include "crypto/nss-init.h"
 #include "kernel.h"
 
@@ -37,6 +38,7 @@ typedef struct {
 	int ike_port;
 	int nat_port;
 	char *debug;
+	char *uniqueids; /* "yes" (default) or "no" */
 } Options;
 
 typedef struct {
@@ -45,6 +47,7 @@ typedef struct {
 	BusAuthz *authz;
 	BusManager *manager;
 	GDBusConnection *connection; /* from on_bus_acquired */
+	gboolean owned_name;         /* the name was ours once */
 	int exit_status;
 } Daemon;
 
@@ -88,6 +91,9 @@ on_bus_acquired(GDBusConnection *connection, const char *name, gpointer user_dat
 static void
 on_name_acquired(GDBusConnection *connection, const char *name, gpointer user_data)
 {
+	Daemon *d = user_data;
+
+	d->owned_name = TRUE;
 	g_info("ikebusd %s owns %s", PACKAGE_VERSION, name);
 }
 
@@ -95,10 +101,13 @@ static void
 on_name_lost(GDBusConnection *connection, const char *name, gpointer user_data)
 {
 	Daemon *d = user_data;
+	const char *bus = d->bus_type == G_BUS_TYPE_SYSTEM ? "system" : "session";
 
-	if (connection == NULL)
-		g_warning("cannot connect to the %s bus", d->bus_type == G_BUS_TYPE_SYSTEM
-								   ? "system" : "session");
+	/* exit with failure either way, so that systemd restarts us */
+	if (d->owned_name)
+		g_warning("lost %s on the %s bus (the bus went away?); stopping", name, bus);
+	else if (connection == NULL)
+		g_warning("cannot connect to the %s bus", bus);
 	else
 		g_warning("cannot own %s on the bus (is another ikebusd running, or does the "
 			  "bus policy not allow it?)", name);
@@ -189,6 +198,7 @@ run_service(const Options *o)
 	cfg.engine.listen = (const char *const *) o->listen;
 	cfg.engine.ike_port = (guint16) o->ike_port;
 	cfg.engine.natt_port = (guint16) o->nat_port;
+	cfg.engine.no_uniqueids = o->uniqueids != NULL && g_str_equal(o->uniqueids, "no");
 
 	d.loop = g_main_loop_new(NULL, FALSE);
 	d.authz = bus_authz_new(d.bus_type == G_BUS_TYPE_SYSTEM);
@@ -214,6 +224,7 @@ run_service(const Options *o)
 	g_object_unref(d.authz);
 	g_main_loop_unref(d.loop);
 	kernel_backend_free(kernel);
+	crypto_certdb_forget_caches(); /* they hold certificates and keys */
 	if (NSS_IsInitialized() && NSS_Shutdown() != SECSuccess)
 		g_debug("NSS_Shutdown: some NSS objects are still referenced");
 	return d.exit_status;
@@ -295,6 +306,9 @@ main(int argc, char **argv)
 		  "PORT" },
 		{ "debug", 0, 0, G_OPTION_ARG_STRING, &o.debug,
 		  "Debug classes to enable, comma-separated, or all", "CLASSES" },
+		{ "uniqueids", 0, 0, G_OPTION_ARG_STRING, &o.uniqueids,
+		  "yes (default, as pluto): a peer that authenticates again with the same ID "
+		  "replaces its older IKE SAs; no: keeps them all", "yes|no" },
 		{ "nofork", 0, 0, G_OPTION_ARG_NONE, &ignored,
 		  "Accepted for pluto compatibility: ikebusd never forks", NULL },
 		{ "stderrlog", 0, 0, G_OPTION_ARG_NONE, &ignored,
@@ -316,6 +330,11 @@ main(int argc, char **argv)
 	}
 	if (selftest)
 		return ikebusd_selftest() ? EXIT_SUCCESS : EXIT_FAILURE;
+	if (o.uniqueids != NULL && !g_str_equal(o.uniqueids, "yes") &&
+	    !g_str_equal(o.uniqueids, "no")) {
+		fprintf(stderr, "ikebusd: --uniqueids must be yes or no\n");
+		return 1;
+	}
 	if (o.kernel == NULL)
 		o.kernel = g_strdup("auto");
 	if (o.state_dir == NULL)
@@ -339,5 +358,6 @@ main(int argc, char **argv)
 	g_free(o.nss_dir);
 	g_strfreev(o.listen);
 	g_free(o.debug);
+	g_free(o.uniqueids);
 	return status;
 }

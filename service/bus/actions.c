@@ -12,6 +12,7 @@
 static const BusMethodAction actions[] = {
 	/* Manager: connections and keys */
 	{ M, "AddConnection", BUS_ACTION_CONFIGURE },
+	{ M, "AddConnections", BUS_ACTION_CONFIGURE }, /* one check for the whole batch */
 	{ M, "DeleteConnection", BUS_ACTION_CONFIGURE },
 	{ M, "GetConnection", NULL },
 	{ M, "AddPublicKey", BUS_ACTION_CONFIGURE },

@@ -534,22 +534,6 @@ act_down_child(BusCall *call)
 }
 
 static void
-not_supported(BusCall *call, const char *what)
-{
-	BusConnObject *obj = call->target;
-	GError *error = NULL;
-
-	if (!bus_engine_is_running(obj->manager->engine)) {
-		bus_engine_not_running(obj->manager->engine, &error);
-		bus_return_error(call->invocation, error);
-		return;
-	}
-	g_dbus_method_invocation_return_error(call->invocation, IKEBUS_ERROR,
-					      IKEBUS_ERROR_NOT_SUPPORTED,
-					      "%s is not supported by the running engine", what);
-}
-
-static void
 act_route(BusCall *call)
 {
 	BusConnObject *obj = call->target;
@@ -662,7 +646,18 @@ check_redirect(BusCall *call, GError **error)
 static void
 act_redirect(BusCall *call)
 {
-	not_supported(call, "IKEv2 redirect (RFC 5685)");
+	BusConnObject *obj = call->target;
+	g_autofree const char **dests = NULL;
+	g_autoptr(GVariant) options = NULL;
+	GError *error = NULL;
+
+	g_variant_get(call->params, "(^a&s@a{sv})", &dests, &options);
+	/* an INFORMATIONAL with N(REDIRECT) on each established IKE SA */
+	if (bus_engine_redirect_peers(obj->manager->engine, obj->conn->name, dests, &error) < 0) {
+		bus_return_error(call->invocation, error);
+		return;
+	}
+	g_dbus_method_invocation_return_value(call->invocation, NULL);
 }
 
 static const BusHandler conn_handlers[] = {

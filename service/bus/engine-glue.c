@@ -574,6 +574,7 @@ bus_engine_new(const BusEngineConfig *cfg)
 	e->child_ike = g_hash_table_new(NULL, NULL);
 	e->ike_children = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify) g_array_unref);
 	e->engine = engine_new(NULL, cfg->kernel, &secrets, net, NULL);
+	engine_set_uniqueids(e->engine, !cfg->no_uniqueids);
 	e->observer_id = engine_add_observer(e->engine, observer_cb, e);
 	e->routing_observer_id = engine_add_routing_observer(e->engine, routing_cb, e);
 	engine_set_pubkey_lookup(e->engine, pubkey_cb, e);
@@ -838,6 +839,71 @@ bus_engine_add_counters(BusEngine *engine, GVariantDict *dict)
 	g_variant_dict_insert(dict, "child-sa-current", "t", child);
 	g_variant_dict_insert(dict, "ike-listening-current", "t",
 			      (guint64) engine_is_listening(engine->engine));
+	g_variant_dict_insert(dict, "ike-cookies-sent", "t", c.cookies_sent);
+	g_variant_dict_insert(dict, "ike-cookies-accepted", "t", c.cookies_accepted);
+	g_variant_dict_insert(dict, "ike-cookies-rejected", "t", c.cookies_rejected);
+	g_variant_dict_insert(dict, "ike-redirects-sent", "t", c.redirects_sent);
+	g_variant_dict_insert(dict, "ike-redirects-followed", "t", c.redirects_followed);
+	g_variant_dict_insert(dict, "ddos-busy-current", "t",
+			      (guint64) engine_is_busy(engine->engine));
+}
+
+/* ---- anti-DDoS measures and redirect --------------------------------------------- */
+
+void
+bus_engine_set_ddos_mode(BusEngine *engine, const char *mode)
+{
+	if (engine->engine == NULL)
+		return;
+	engine_set_ddos_mode(engine->engine, g_str_equal(mode, "busy")	      ? ENGINE_DDOS_BUSY
+					     : g_str_equal(mode, "unlimited") ? ENGINE_DDOS_UNLIMITED
+									      : ENGINE_DDOS_AUTO);
+}
+
+gboolean
+bus_engine_is_busy(BusEngine *engine, const char *mode)
+{
+	if (engine->engine == NULL)
+		return g_strcmp0(mode, "busy") == 0;
+	return engine_is_busy(engine->engine);
+}
+
+void
+bus_engine_set_busy_observer(BusEngine *engine, BusEngineBusyFunc func, gpointer user_data)
+{
+	if (engine->engine != NULL)
+		engine_set_busy_func(engine->engine, func, user_data);
+}
+
+gboolean
+bus_engine_set_global_redirect(BusEngine *engine, const char *mode, const char *const *to,
+			       GError **error)
+{
+	EngineRedirectMode m = g_strcmp0(mode, "yes") == 0    ? ENGINE_REDIRECT_YES
+			       : g_strcmp0(mode, "auto") == 0 ? ENGINE_REDIRECT_AUTO
+							      : ENGINE_REDIRECT_NO;
+
+	if (engine->engine == NULL)
+		return bus_engine_not_running(engine, error);
+	if (!engine_set_global_redirect(engine->engine, m, to, error)) {
+		convert_engine_error(error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gint
+bus_engine_redirect_peers(BusEngine *engine, const char *name, const char *const *to,
+			  GError **error)
+{
+	gint n;
+
+	if (engine->engine == NULL)
+		return bus_engine_not_running(engine, error) ? 0 : -1;
+	n = engine_redirect_peers(engine->engine, name, to, error);
+	if (n < 0)
+		convert_engine_error(error);
+	return n;
 }
 
 #else /* !IKEBUS_HAVE_ENGINE */
@@ -966,6 +1032,37 @@ bus_engine_delete_user(BusEngine *engine, const char *user, gboolean crash, GErr
 void
 bus_engine_add_counters(BusEngine *engine, GVariantDict *dict)
 {
+}
+
+void
+bus_engine_set_ddos_mode(BusEngine *engine, const char *mode)
+{
+}
+
+gboolean
+bus_engine_is_busy(BusEngine *engine, const char *mode)
+{
+	return g_strcmp0(mode, "busy") == 0;
+}
+
+void
+bus_engine_set_busy_observer(BusEngine *engine, BusEngineBusyFunc func, gpointer user_data)
+{
+}
+
+gboolean
+bus_engine_set_global_redirect(BusEngine *engine, const char *mode, const char *const *to,
+			       GError **error)
+{
+	return bus_engine_not_running(engine, error);
+}
+
+gint
+bus_engine_redirect_peers(BusEngine *engine, const char *name, const char *const *to,
+			  GError **error)
+{
+	bus_engine_not_running(engine, error);
+	return -1;
 }
 
 #endif

@@ -31,6 +31,7 @@ typedef struct {
 	guint16 ike_port;	    /* 0: 500 */
 	guint16 natt_port;	    /* 0: 4500 */
 	IkebusSecrets *secrets;	    /* borrowed; the PSK provider */
+	gboolean no_uniqueids;	    /* pluto's uniqueids=no: keep IKE SAs of one peer ID */
 } BusEngineConfig;
 
 typedef struct BusEngine BusEngine;
@@ -104,5 +105,23 @@ gint bus_engine_delete_user(BusEngine *engine, const char *user, gboolean crash,
 
 /* Adds the engine's counters (names as GetGlobalStatistics documents) to @dict. */
 void bus_engine_add_counters(BusEngine *engine, GVariantDict *dict);
+
+/* Anti-DDoS measures and redirect (engine/ddos.c, engine/redirect.c).
+ * SetDdosMode: @mode "auto", "busy" or "unlimited" (checked by the
+ * caller); nothing without an engine. */
+void bus_engine_set_ddos_mode(BusEngine *engine, const char *mode);
+/* Whether the measures are on now; without an engine: @mode is "busy". */
+gboolean bus_engine_is_busy(BusEngine *engine, const char *mode);
+/* Called when bus_engine_is_busy() changes ("auto" mode). */
+typedef void (*BusEngineBusyFunc)(gboolean busy, gpointer user_data);
+void bus_engine_set_busy_observer(BusEngine *engine, BusEngineBusyFunc func, gpointer user_data);
+/* SetGlobalRedirect: @mode "yes", "no" or "auto"; @to the gateways (NULL:
+ * unchanged).  Without an engine: NotSupported. */
+gboolean bus_engine_set_global_redirect(BusEngine *engine, const char *mode,
+					const char *const *to, GError **error);
+/* RedirectTo / RedirectActivePeers: @name NULL for every connection.  The
+ * number of IKE SAs told, or -1 + error. */
+gint bus_engine_redirect_peers(BusEngine *engine, const char *name, const char *const *to,
+			       GError **error);
 
 G_END_DECLS

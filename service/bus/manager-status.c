@@ -308,8 +308,8 @@ static gboolean
 check_status(BusCall *call, GError **error)
 {
 	BusManager *manager = call->target;
-	static const char *const keys[] = { "connection", "utc", NULL };
-	static const char *const types[] = { "s", "b" };
+	static const char *const keys[] = { "connection", "utc", "offset", "limit", "encoding", NULL };
+	static const char *const types[] = { "s", "b", "u", "u", "s" };
 	const char *form, *name;
 	g_autoptr(GVariant) options = NULL;
 
@@ -318,6 +318,9 @@ check_status(BusCall *call, GError **error)
 		return invalid(error, "form: \"%s\" is not a status form", form);
 	if (!bus_check_options(options, "options", keys, types, error))
 		return FALSE;
+	if (g_variant_lookup(options, "encoding", "&s", &name) && !g_str_equal(name, "dict") &&
+	    !g_str_equal(name, "gvariant"))
+		return invalid(error, "encoding: \"%s\" is not \"dict\" or \"gvariant\"", name);
 	if (g_variant_lookup(options, "connection", "&s", &name) &&
 	    !g_hash_table_contains(manager->conns, name)) {
 		g_set_error(error, IKEBUS_ERROR, IKEBUS_ERROR_NOT_FOUND,
@@ -351,12 +354,47 @@ sorted_connections(BusManager *manager, const char *only)
 	return list;
 }
 
+/* Paging (options "offset" and "limit"): a form's rows are segments of
+ * known lengths (the globalstatus row, the connections, the IKE SAs, the
+ * Child SAs, ...), and only the rows in [offset, offset + limit) are made. */
+typedef struct {
+	guint64 skip; /* rows still to skip */
+	guint64 left; /* rows still to make (G_MAXUINT64: all) */
+	gboolean paged;
+} Page;
+
+/* Of the next segment, @n rows: the first to make and how many. */
 static void
-add_connection_rows(BusManager *manager, const char *only, gboolean brief, GVariantBuilder *rows)
+page_take(Page *page, guint n, guint *first, guint *count)
+{
+	guint64 skip = MIN(page->skip, (guint64) n);
+	guint64 take = MIN((guint64) n - skip, page->left);
+
+	page->skip -= skip;
+	page->left -= take;
+	*first = (guint) skip;
+	*count = (guint) take;
+}
+
+/* A segment of one row: whether to make it. */
+static gboolean
+page_one(Page *page)
+{
+	guint first, count;
+
+	page_take(page, 1, &first, &count);
+	return count == 1;
+}
+
+static void
+add_connection_rows(BusManager *manager, const char *only, gboolean brief, Page *page,
+		    GVariantBuilder *rows)
 {
 	g_autoptr(GPtrArray) list = sorted_connections(manager, only);
+	guint first, count;
 
-	for (guint i = 0; i < list->len; i++) {
+	page_take(page, list->len, &first, &count);
+	for (guint i = first; i < first + count; i++) {
 		BusConnObject *obj = list->pdata[i];
 		IkebusConn *sk = IKEBUS_CONN(bus_conn_object_get_skeleton(obj));
 		GVariantDict d;
@@ -489,8 +527,86 @@ collect_remote_id(guint serial, GHashTable *props, gpointer visit_data)
 		g_hash_table_insert(visit_data, bus_sa_path(BUS_SA_IKE, serial), g_variant_ref(id));
 }
 
+static gint
+compare_serials(gconstpointer a, gconstpointer b)
+{
+	guint x = *(const guint *) a, y = *(const guint *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The serials of the SAs of @kind (of connection @only, or all), ascending:
+ * the order of the engine's listing. */
+static GArray *
+sa_serials(BusManager *manager, BusSaKind kind, const char *only)
+{
+	GHashTable *map = manager->sa_conn[kind];
+	GArray *out = g_array_sized_new(FALSE, FALSE, sizeof(guint), g_hash_table_size(map));
+	GHashTableIter iter;
+	gpointer key, value;
+
+	g_hash_table_iter_init(&iter, map);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		guint serial = GPOINTER_TO_UINT(key);
+
+		if (only == NULL || g_strcmp0(value, only) == 0)
+			g_array_append_val(out, serial);
+	}
+	g_array_sort(out, compare_serials);
+	return out;
+}
+
+/* trafficstatus on a page: the RemoteId of the IKE SA of the Child SA in
+ * @props, looked up once per IKE SA (not all of them listed for each page) */
 static void
-add_state_rows(BusManager *manager, const char *only, gboolean traffic, GVariantBuilder *rows)
+note_remote_id(BusManager *manager, const BusSaSourceFuncs *funcs, GHashTable *props,
+	       GHashTable *remote_ids)
+{
+	GVariant *ike = g_hash_table_lookup(props, "IkeSA");
+	const char *path = ike != NULL ? g_variant_get_string(ike, NULL) : NULL;
+	const char *slash = path != NULL ? strrchr(path, '/') : NULL;
+	g_autoptr(GHashTable) ike_props = NULL;
+	guint serial;
+
+	if (slash == NULL || g_hash_table_contains(remote_ids, path))
+		return;
+	serial = (guint) g_ascii_strtoull(slash + 1, NULL, 10);
+	ike_props = bus_tree_props_new();
+	if (funcs->get(manager->engine, BUS_SA_IKE, serial, ike_props))
+		collect_remote_id(serial, ike_props, remote_ids);
+}
+
+/* The SA rows of a page: from the serials, each SA read alone; an SA that
+ * cannot be read (none should: the serials follow the engine's events)
+ * makes room for the next. */
+static void
+add_state_rows_paged(BusManager *manager, const BusSaSourceFuncs *funcs, const char *only,
+		     Page *page, StateVisit *v)
+{
+	g_autoptr(GHashTable) props = bus_tree_props_new();
+
+	for (v->kind = v->traffic ? BUS_SA_CHILD : BUS_SA_IKE; v->kind <= BUS_SA_CHILD; v->kind++) {
+		g_autoptr(GArray) serials = sa_serials(manager, v->kind, only);
+		guint first, count;
+
+		page_take(page, serials->len, &first, &count);
+		for (guint i = first; i < serials->len && count > 0; i++) {
+			guint serial = g_array_index(serials, guint, i);
+
+			g_hash_table_remove_all(props);
+			if (!funcs->get(manager->engine, v->kind, serial, props))
+				continue;
+			if (v->remote_ids != NULL)
+				note_remote_id(manager, funcs, props, v->remote_ids);
+			add_state_row(serial, props, v);
+			count--;
+		}
+	}
+}
+
+static void
+add_state_rows(BusManager *manager, const char *only, gboolean traffic, Page *page,
+	       GVariantBuilder *rows)
 {
 	const BusSaSourceFuncs *funcs = bus_engine_get_sa_source(manager->engine);
 	g_autofree char *path = only != NULL ? bus_conn_path_for_name(only) : NULL;
@@ -499,6 +615,15 @@ add_state_rows(BusManager *manager, const char *only, gboolean traffic, GVariant
 	if (funcs == NULL)
 		return;
 	bus_gvs_init(&v.w);
+	if (page->paged) {
+		if (traffic)
+			v.remote_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+							     (GDestroyNotify) g_variant_unref);
+		add_state_rows_paged(manager, funcs, only, page, &v);
+		bus_gvs_clear(&v.w);
+		g_clear_pointer(&v.remote_ids, g_hash_table_unref);
+		return;
+	}
 	if (traffic) {
 		/* each row names its IKE SA's peer ID, so that trafficstatus alone
 		 * prints whack's id='...' (and not all of showstates as well) */
@@ -565,6 +690,26 @@ process_row(BusManager *manager, GVariantBuilder *rows)
 	g_variant_builder_add_value(rows, g_variant_dict_end(&d));
 }
 
+/* The reply of encoding "gvariant": one row holding @rows serialised
+ * (cleared). GDBus turns an aa{sv} into D-Bus wire format value by value,
+ * and a client parses it back value by value (~2 million values for 10,000
+ * SAs: most of a listing's time on both sides); an ay is copied whole, and
+ * a GLib client reads the GVariant in place, only the values it uses. */
+static GVariant *
+gvariant_encoded(GVariantBuilder *rows)
+{
+	g_autoptr(GVariant) all = g_variant_ref_sink(g_variant_builder_end(rows));
+	g_autoptr(GBytes) data = g_variant_get_data_as_bytes(all);
+	GVariantDict d;
+
+	g_variant_dict_init(&d, NULL);
+	g_variant_dict_insert(&d, "kind", "s", "gvariant");
+	g_variant_dict_insert(&d, "byte-order", "s", G_BYTE_ORDER == G_LITTLE_ENDIAN ? "l" : "B");
+	g_variant_dict_insert(&d, "rows", "@ay",
+			      g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, data, TRUE));
+	return g_variant_new_parsed("([%@a{sv}],)", g_variant_dict_end(&d));
+}
+
 static void
 act_status(BusCall *call)
 {
@@ -572,15 +717,25 @@ act_status(BusCall *call)
 	const char *form, *only = NULL;
 	g_autoptr(GVariant) options = NULL;
 	GVariantBuilder rows;
+	Page page = { 0, G_MAXUINT64, FALSE };
+	guint32 n;
 
 	g_variant_get(call->params, "(&s@a{sv})", &form, &options);
 	g_variant_lookup(options, "connection", "&s", &only);
+	if (g_variant_lookup(options, "offset", "u", &n)) {
+		page.skip = n;
+		page.paged = TRUE;
+	}
+	if (g_variant_lookup(options, "limit", "u", &n) && n > 0) {
+		page.left = n;
+		page.paged = TRUE;
+	}
 	g_variant_builder_init(&rows, G_VARIANT_TYPE("aa{sv}"));
-	if (g_str_equal(form, "status") || g_str_equal(form, "globalstatus"))
+	if ((g_str_equal(form, "status") || g_str_equal(form, "globalstatus")) && page_one(&page))
 		add_one_row(&rows, "globalstatus", statistics(manager));
 	if (g_str_equal(form, "status") || g_str_equal(form, "connectionstatus"))
-		add_connection_rows(manager, only, FALSE, &rows);
-	if (g_str_equal(form, "briefstatus")) {
+		add_connection_rows(manager, only, FALSE, &page, &rows);
+	if (g_str_equal(form, "briefstatus") && page_one(&page)) {
 		GVariantDict d;
 
 		g_variant_dict_init(&d, NULL);
@@ -590,20 +745,25 @@ act_status(BusCall *call)
 		g_variant_dict_insert(&d, "child-sas", "u",
 				      g_hash_table_size(manager->sa_conn[BUS_SA_CHILD]));
 		add_one_row(&rows, "briefstatus", g_variant_dict_end(&d));
-		add_connection_rows(manager, only, TRUE, &rows);
 	}
+	if (g_str_equal(form, "briefstatus"))
+		add_connection_rows(manager, only, TRUE, &page, &rows);
 	if (g_str_equal(form, "status") || g_str_equal(form, "showstates"))
-		add_state_rows(manager, only, FALSE, &rows);
+		add_state_rows(manager, only, FALSE, &page, &rows);
 	if (g_str_equal(form, "trafficstatus"))
-		add_state_rows(manager, only, TRUE, &rows);
+		add_state_rows(manager, only, TRUE, &page, &rows);
 	/* shuntstatus: no bare shunts without the engine's routing; addresspoolstatus:
 	 * no address pools; both are truthfully empty */
-	if (g_str_equal(form, "fipsstatus"))
+	if (g_str_equal(form, "fipsstatus") && page_one(&page))
 		add_one_row(&rows, "fipsstatus",
 			    g_variant_new_parsed("{'fips': <%b>}",
 						 ikebus_manager_get_fips_mode(IKEBUS_MANAGER(manager->skeleton))));
-	if (g_str_equal(form, "processstatus"))
+	if (g_str_equal(form, "processstatus") && page_one(&page))
 		process_row(manager, &rows);
+	if (g_variant_lookup(options, "encoding", "&s", &form) && g_str_equal(form, "gvariant")) {
+		bus_return_bounded(call->invocation, gvariant_encoded(&rows), "GetStatus");
+		return;
+	}
 	bus_return_bounded(call->invocation, g_variant_new("(aa{sv})", &rows), "GetStatus");
 }
 

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "actions.h"
+#include "crypto/certdb.h"
 #include "debug.h"
 #include "errors.h"
 #include "manager-private.h"
@@ -249,18 +250,44 @@ add_data_free(AddData *d)
 	g_free(d);
 }
 
+/* What AddConnection and AddConnections check of one parsed description
+ * beyond its keys. */
+static gboolean
+check_new_connection(const IkebusConnection *conn, GError **error)
+{
+	if (conn->aggressive) {
+		g_set_error(error, IKEBUS_ERROR, IKEBUS_ERROR_NOT_SUPPORTED,
+			    "aggressive: IKEv1 aggressive mode is not supported (ikebus speaks IKEv2 "
+			    "only)");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+check_persist(BusManager *manager, gboolean persist, GError **error)
+{
+	if (persist && manager->store == NULL) {
+		g_set_error(error, IKEBUS_ERROR, IKEBUS_ERROR_NOT_SUPPORTED,
+			    "persist: this ikebusd has no state directory");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static const char *const add_flag_keys[] = { "replace", "persist", NULL };
+static const char *const add_flag_types[] = { "b", "b" };
+
 static gboolean
 check_add_connection(BusCall *call, GError **error)
 {
 	BusManager *manager = call->target;
-	static const char *const keys[] = { "replace", "persist", NULL };
-	static const char *const types[] = { "b", "b" };
 	const char *name;
 	g_autoptr(GVariant) options = NULL, flags = NULL;
 	AddData *d;
 
 	g_variant_get(call->params, "(&s@a{sv}@a{sv})", &name, &options, &flags);
-	if (!bus_check_options(flags, "flags", keys, types, error))
+	if (!bus_check_options(flags, "flags", add_flag_keys, add_flag_types, error))
 		return FALSE;
 	d = g_new0(AddData, 1);
 	call->data = d;
@@ -270,18 +297,33 @@ check_add_connection(BusCall *call, GError **error)
 	d->conn = ikebus_connection_new_from_options(name, options, error);
 	if (d->conn == NULL)
 		return FALSE;
-	if (d->conn->aggressive) {
-		g_set_error(error, IKEBUS_ERROR, IKEBUS_ERROR_NOT_SUPPORTED,
-			    "aggressive: IKEv1 aggressive mode is not supported (ikebus speaks IKEv2 "
-			    "only)");
-		return FALSE;
+	return check_new_connection(d->conn, error) && check_persist(manager, d->persist, error);
+}
+
+/* After the engine (and the store, when @persist) took @conn (owned): its
+ * object, in place of @old's (or NULL). Returns the object (borrowed: the
+ * manager holds it), or NULL when it could not be exported. */
+static BusConnObject *
+install_connection(BusManager *manager, IkebusConnection *conn, gboolean persist,
+		   BusConnObject *old, GError **error)
+{
+	g_autoptr(BusConnObject) obj = NULL;
+	g_autofree char *name = g_strdup(conn->name);
+	GError *local = NULL;
+
+	/* a replaced persistent connection that is now runtime-only leaves the store */
+	if (old != NULL && !persist && bus_conn_object_get_persistent(old) &&
+	    !ikebus_store_remove(manager->store, name, &local)) {
+		g_warning("connection \"%s\": %s", name, local->message);
+		g_clear_error(&local);
 	}
-	if (d->persist && manager->store == NULL) {
-		g_set_error(error, IKEBUS_ERROR, IKEBUS_ERROR_NOT_SUPPORTED,
-			    "persist: this ikebusd has no state directory");
-		return FALSE;
-	}
-	return TRUE;
+	if (old != NULL)
+		unpublish_connection(manager, name);
+	obj = bus_conn_object_new(manager, conn, persist);
+	if (!publish_connection(manager, obj, error))
+		return NULL;
+	manager->connections_added++;
+	return obj;
 }
 
 static void
@@ -291,7 +333,8 @@ act_add_connection(BusCall *call)
 	AddData *d = call->data;
 	const char *name = d->conn->name;
 	BusConnObject *old = g_hash_table_lookup(manager->conns, name);
-	g_autoptr(BusConnObject) obj = NULL;
+	gboolean replaced = old != NULL;
+	BusConnObject *obj;
 	GError *error = NULL;
 
 	/* AlreadyExists is decided after polkit: whether a name exists is
@@ -314,24 +357,165 @@ act_add_connection(BusCall *call)
 		bus_return_error(call->invocation, error);
 		return;
 	}
-	/* a replaced persistent connection that is now runtime-only leaves the store */
-	if (old != NULL && !d->persist && bus_conn_object_get_persistent(old) &&
-	    !ikebus_store_remove(manager->store, name, &error)) {
-		g_warning("connection \"%s\": %s", name, error->message);
-		g_clear_error(&error);
-	}
-	if (old != NULL)
-		unpublish_connection(manager, name);
-	obj = bus_conn_object_new(manager, g_steal_pointer(&d->conn), d->persist);
-	if (!publish_connection(manager, obj, &error)) {
+	obj = install_connection(manager, g_steal_pointer(&d->conn), d->persist, old, &error);
+	if (obj == NULL) {
 		bus_return_error(call->invocation, error);
 		return;
 	}
-	manager->connections_added++;
 	g_info("connection \"%s\" %s%s", bus_conn_object_get_name(obj),
-	       old != NULL ? "replaced" : "added", d->persist ? " (persistent)" : "");
+	       replaced ? "replaced" : "added", d->persist ? " (persistent)" : "");
 	g_dbus_method_invocation_return_value(call->invocation,
 					      g_variant_new("(o)", bus_conn_object_get_path(obj)));
+}
+
+/* AddConnections(a(sa{sv}) connections, a{sv} flags) -> ao: AddConnection for
+ * many, one polkit check, every entry checked before anything changes. */
+typedef struct {
+	GPtrArray *conns; /* of IkebusConnection, in the order given */
+	gboolean replace;
+	gboolean persist;
+} AddManyData;
+
+static void
+add_many_data_free(AddManyData *d)
+{
+	g_clear_pointer(&d->conns, g_ptr_array_unref);
+	g_free(d);
+}
+
+static gboolean
+check_add_connections(BusCall *call, GError **error)
+{
+	BusManager *manager = call->target;
+	g_autoptr(GVariant) list = NULL, flags = NULL;
+	g_autoptr(GHashTable) seen = NULL; /* name (borrowed from d->conns) -> index + 1 */
+	AddManyData *d;
+	GVariantIter iter;
+	const char *name;
+	GVariant *options;
+	guint i = 0;
+
+	g_variant_get(call->params, "(@a(sa{sv})@a{sv})", &list, &flags);
+	if (!bus_check_options(flags, "flags", add_flag_keys, add_flag_types, error))
+		return FALSE;
+	d = g_new0(AddManyData, 1);
+	call->data = d;
+	call->data_free = (GDestroyNotify) add_many_data_free;
+	d->replace = bus_option_bool(flags, "replace", FALSE);
+	d->persist = bus_option_bool(flags, "persist", FALSE);
+	if (!check_persist(manager, d->persist, error))
+		return FALSE;
+	d->conns = g_ptr_array_new_full((guint) g_variant_n_children(list),
+					(GDestroyNotify) ikebus_connection_free);
+	seen = g_hash_table_new(g_str_hash, g_str_equal);
+	g_variant_iter_init(&iter, list);
+	while (g_variant_iter_next(&iter, "(&s@a{sv})", &name, &options)) {
+		g_autoptr(GVariant) owned = options;
+		IkebusConnection *conn = ikebus_connection_new_from_options(name, options, error);
+		gpointer before;
+
+		if (conn != NULL)
+			g_ptr_array_add(d->conns, conn);
+		if (conn == NULL || !check_new_connection(conn, error)) {
+			g_prefix_error(error, "connections[%u]: ", i);
+			return FALSE;
+		}
+		if (g_hash_table_lookup_extended(seen, conn->name, NULL, &before)) {
+			g_set_error(error, IKEBUS_ERROR, IKEBUS_ERROR_INVALID_ARGUMENT,
+				    "connections[%u]: name: \"%s\" is also connections[%u]", i,
+				    conn->name, GPOINTER_TO_UINT(before) - 1);
+			return FALSE;
+		}
+		g_hash_table_insert(seen, conn->name, GUINT_TO_POINTER(i + 1));
+		i++;
+	}
+	return TRUE;
+}
+
+/* Undoes the first @n entries of an AddConnections that failed at entry @n:
+ * the new ones leave the engine (and the store) again; the replaced ones
+ * stay replaced (the old description is gone) and get their new object. */
+static void
+add_connections_undo(BusManager *manager, AddManyData *d, const gboolean *existed, guint n)
+{
+	for (guint i = 0; i < n; i++) {
+		IkebusConnection *conn = d->conns->pdata[i];
+		g_autoptr(GError) error = NULL;
+
+		if (!existed[i]) {
+			bus_engine_delete_connection(manager->engine, conn->name, NULL);
+			if (d->persist)
+				ikebus_store_remove(manager->store, conn->name, NULL);
+			continue;
+		}
+		d->conns->pdata[i] = NULL;
+		if (install_connection(manager, conn, d->persist,
+				       g_hash_table_lookup(manager->conns, conn->name), &error) == NULL)
+			g_warning("AddConnections: %s", error->message);
+	}
+}
+
+static void
+act_add_connections(BusCall *call)
+{
+	BusManager *manager = call->target;
+	AddManyData *d = call->data;
+	g_autofree gboolean *existed = g_new0(gboolean, d->conns->len + 1);
+	GVariantBuilder paths;
+	GError *error = NULL;
+	guint replaced = 0;
+
+	/* as AddConnection: AlreadyExists after polkit, and before any change */
+	for (guint i = 0; i < d->conns->len; i++) {
+		const IkebusConnection *conn = d->conns->pdata[i];
+
+		existed[i] = g_hash_table_contains(manager->conns, conn->name);
+		if (existed[i] && !d->replace) {
+			g_dbus_method_invocation_return_error(
+				call->invocation, IKEBUS_ERROR, IKEBUS_ERROR_ALREADY_EXISTS,
+				"connections[%u]: connection \"%s\" exists (use the replace flag)", i,
+				conn->name);
+			return;
+		}
+		replaced += existed[i] ? 1 : 0;
+	}
+	for (guint i = 0; i < d->conns->len; i++) {
+		const IkebusConnection *conn = d->conns->pdata[i];
+		gboolean engine_ok = FALSE;
+
+		if ((engine_ok = bus_engine_add_connection(manager->engine, conn, d->replace,
+							   &error)) &&
+		    (!d->persist || ikebus_store_save(manager->store, conn, &error)))
+			continue;
+		if (engine_ok)
+			g_prefix_error(&error, "persist: ");
+		g_prefix_error(&error, "connections[%u]: ", i);
+		if (engine_ok && !existed[i])
+			bus_engine_delete_connection(manager->engine, conn->name, NULL);
+		add_connections_undo(manager, d, existed, i);
+		bus_return_error(call->invocation, error);
+		return;
+	}
+	g_variant_builder_init(&paths, G_VARIANT_TYPE_OBJECT_PATH_ARRAY);
+	for (guint i = 0; i < d->conns->len; i++) {
+		IkebusConnection *conn = g_steal_pointer(&d->conns->pdata[i]);
+		BusConnObject *obj;
+
+		g_debug("connection \"%s\" %s by AddConnections", conn->name,
+			existed[i] ? "replaced" : "added");
+		obj = install_connection(manager, conn, d->persist,
+					 g_hash_table_lookup(manager->conns, conn->name), &error);
+		if (obj == NULL) {
+			g_variant_builder_clear(&paths);
+			g_prefix_error(&error, "connections[%u]: ", i);
+			bus_return_error(call->invocation, error);
+			return;
+		}
+		g_variant_builder_add(&paths, "o", bus_conn_object_get_path(obj));
+	}
+	g_info("%u connections added by AddConnections (%u replacing one)%s", d->conns->len,
+	       replaced, d->persist ? " (persistent)" : "");
+	g_dbus_method_invocation_return_value(call->invocation, g_variant_new("(ao)", &paths));
 }
 
 static gboolean
@@ -474,8 +658,21 @@ act_ddos_mode(BusCall *call)
 
 	g_variant_get(call->params, "(&s)", &mode);
 	ikebus_manager_set_ddos_mode(IKEBUS_MANAGER(manager->skeleton), mode);
-	ikebus_manager_set_busy(IKEBUS_MANAGER(manager->skeleton), g_str_equal(mode, "busy"));
+	/* the engine answers with cookies while busy (engine/ddos.c) and
+	 * tells engine_busy_cb when "auto" turns it on or off */
+	bus_engine_set_ddos_mode(manager->engine, mode);
+	ikebus_manager_set_busy(IKEBUS_MANAGER(manager->skeleton),
+				bus_engine_is_busy(manager->engine, mode));
 	g_dbus_method_invocation_return_value(call->invocation, NULL);
+}
+
+static void
+engine_busy_cb(gboolean busy, gpointer user_data)
+{
+	BusManager *manager = user_data;
+
+	if (manager->skeleton != NULL)
+		ikebus_manager_set_busy(IKEBUS_MANAGER(manager->skeleton), busy);
 }
 
 static gboolean
@@ -483,7 +680,7 @@ check_destination(const char *what, const char *dest, GError **error)
 {
 	g_autoptr(GInetAddress) addr = g_inet_address_new_from_string(dest);
 
-	if (addr != NULL || (dest[0] != '\0' && g_hostname_is_ascii_encoded(dest) &&
+	if (addr != NULL || (dest[0] != '\0' && !g_hostname_is_non_ascii(dest) &&
 			     strspn(dest, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 					  "0123456789.-") == strlen(dest)))
 		return TRUE;
@@ -532,7 +729,26 @@ check_global_redirect(BusCall *call, GError **error)
 static void
 act_global_redirect(BusCall *call)
 {
-	return_not_supported(call, "IKEv2 redirect (RFC 5685)");
+	BusManager *manager = call->target;
+	IkebusManager *m = IKEBUS_MANAGER(manager->skeleton);
+	g_autoptr(GVariant) options = NULL;
+	g_autofree const char **to = NULL;
+	const char *mode = NULL;
+	GError *error = NULL;
+
+	g_variant_get(call->params, "(@a{sv})", &options);
+	if (!g_variant_lookup(options, "mode", "&s", &mode))
+		mode = ikebus_manager_get_global_redirect(m);
+	g_variant_lookup(options, "to", "^a&s", &to);
+	/* the engine answers IKE_SA_INIT with N(REDIRECT) (engine/ddos.c) */
+	if (!bus_engine_set_global_redirect(manager->engine, mode, to, &error)) {
+		bus_return_error(call->invocation, error);
+		return;
+	}
+	ikebus_manager_set_global_redirect(m, mode);
+	if (to != NULL)
+		ikebus_manager_set_global_redirect_to(m, to);
+	g_dbus_method_invocation_return_value(call->invocation, NULL);
 }
 
 static gboolean
@@ -559,7 +775,17 @@ check_redirect_peers(BusCall *call, GError **error)
 static void
 act_redirect_peers(BusCall *call)
 {
-	return_not_supported(call, "IKEv2 redirect (RFC 5685)");
+	BusManager *manager = call->target;
+	g_autofree const char **dests = NULL;
+	g_autoptr(GVariant) options = NULL;
+	GError *error = NULL;
+
+	g_variant_get(call->params, "(^a&s@a{sv})", &dests, &options);
+	if (bus_engine_redirect_peers(manager->engine, NULL, dests, &error) < 0) {
+		bus_return_error(call->invocation, error);
+		return;
+	}
+	g_dbus_method_invocation_return_value(call->invocation, NULL);
 }
 
 /* SetDebug / SetImpair: "connection" option shared */
@@ -750,6 +976,8 @@ act_reread(BusCall *call)
 		else
 			secrets = TRUE; /* "secrets" or "all" */
 	}
+	/* certificates, keys and verified chains are read again on next use */
+	crypto_certdb_forget_caches();
 	if (crls_only && !secrets) {
 		g_dbus_method_invocation_return_error_literal(
 			call->invocation, IKEBUS_ERROR, IKEBUS_ERROR_NOT_SUPPORTED,
@@ -893,6 +1121,7 @@ act_shutdown(BusCall *call)
 
 static const BusHandler manager_handlers[] = {
 	{ "AddConnection", check_add_connection, act_add_connection },
+	{ "AddConnections", check_add_connections, act_add_connections },
 	{ "DeleteConnection", check_name_exists, act_delete_connection },
 	{ "GetConnection", check_name_exists, act_get_connection },
 	{ "Listen", NULL, act_listen },
@@ -1185,6 +1414,7 @@ bus_manager_new(BusAuthz *authz, const BusManagerConfig *cfg)
 	bus_engine_set_sa_observer(manager->engine, engine_sa_cb, manager);
 	bus_engine_set_routing_observer(manager->engine, engine_routing_cb, manager);
 	bus_engine_set_pubkey_lookup(manager->engine, engine_pubkey_cb, manager);
+	bus_engine_set_busy_observer(manager->engine, engine_busy_cb, manager);
 	/* --debug engine was set before the engine existed */
 	bus_engine_set_log_verbose(manager->engine, bus_debug_is_enabled("engine"));
 	bus_tree_set_sa_source(manager->tree, bus_engine_get_sa_source(manager->engine),

@@ -364,7 +364,9 @@ bus_return_bounded(GDBusMethodInvocation *invocation, GVariant *reply, const cha
 		g_dbus_method_invocation_return_error(
 			invocation, IKEBUS_ERROR, IKEBUS_ERROR_FAILED,
 			"%s: the reply would be %" G_GSIZE_FORMAT " MiB, over the %u MiB a D-Bus "
-			"message may carry; read single objects, or ask for one connection",
+			"message may carry; list in pages with Manager.GetStatus (options "
+			"\"offset\" and \"limit\"; ikebusctl --status does), read single "
+			"objects, or ask for one connection",
 			what, size >> 20, BUS_MAX_REPLY_SIZE >> 20);
 	} else {
 		g_dbus_method_invocation_return_value(invocation, reply);

@@ -26,6 +26,11 @@
 #define CERTDB_TRUSTED_CA (1u << 4)
 #endif
 
+/* cert.h declares CERT_DecodeDERCertificate(), libnss3 exports it under
+ * this name (nss.def): a certificate decoded on its own, not entered in
+ * NSS's certificate cache */
+extern CERTCertificate *__CERT_DecodeDERCertificate(SECItem *der, PRBool copy, char *nickname);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CERTSubjectPublicKeyInfo, SECKEY_DestroySubjectPublicKeyInfo)
 
 static void
@@ -519,6 +524,447 @@ crypto_certdb_cert_matches_id(CERTCertificate *cert, guint8 id_type, const guint
 		g_set_error(error, CRYPTO_ERROR, CRYPTO_ERROR_AUTH,
 			    "the certificate's %s does not match the peer's ID", what);
 	return ok;
+}
+
+/* ---- kept answers --------------------------------------------------------- */
+
+/*
+ * Every IKE_AUTH used to look up our certificate and key by nickname/CKAID
+ * and to verify the peer's chain against the database: sqlite queries, file
+ * locks and stat calls worth about a third of a certificate handshake.  The
+ * answers change only when the database or the connection does, so they are
+ * kept for a short time and dropped on those events.  One lock guards the
+ * tables; the lookups themselves run outside it.
+ */
+#define CACHE_MAX 4096 /* entries per table: past it, expired ones go, else all */
+
+struct _CryptoCred {
+	CERTCertificate *cert; /* NULL: raw key */
+	CryptoPrivKey *key;    /* NULL: no private key in the database */
+	GBytes *der;
+	GBytes *subject;
+	GPtrArray *chain; /* GBytes DER of the CAs, as crypto_certdb_ca_chain() */
+	GPtrArray *issuer_only;
+	GBytes *chain_hashes; /* CERTREQ hashes of every CA above the cert, root too */
+};
+
+typedef struct {
+	CryptoCred *cred;
+	gint64 made; /* monotonic */
+} KeptCred;
+
+/* No certificate is held: a certificate NSS knows stays in its subject and
+ * nickname lists while referenced, and changes which of several
+ * certificates of one subject a nickname lookup returns. */
+typedef struct {
+	char *subject;
+	CryptoPubKey *pub; /* prepared (crypto_pubkey_prepare()), or NULL */
+	gint64 made;  /* real time, µs (as PRTime) */
+	gint64 until; /* the certificate's notAfter */
+} KeptVerified;
+
+static GMutex cache_lock;
+static GHashTable *kept_creds;    /* "nick\nckaid" -> KeptCred */
+static GHashTable *kept_verified; /* SHA-256 of the inputs (GBytes) -> KeptVerified */
+static CryptoCertdbCacheStats cache_stats;
+static gint64 cred_ttl_us = 60 * G_USEC_PER_SEC;
+static gint64 verify_ttl_us = 60 * G_USEC_PER_SEC;
+
+static void
+cred_free(CryptoCred *cred)
+{
+	g_clear_pointer(&cred->cert, CERT_DestroyCertificate);
+	g_clear_pointer(&cred->key, crypto_privkey_unref);
+	g_clear_pointer(&cred->der, g_bytes_unref);
+	g_clear_pointer(&cred->subject, g_bytes_unref);
+	g_clear_pointer(&cred->chain, g_ptr_array_unref);
+	g_clear_pointer(&cred->issuer_only, g_ptr_array_unref);
+	g_clear_pointer(&cred->chain_hashes, g_bytes_unref);
+}
+
+CryptoCred *
+crypto_cred_ref(CryptoCred *cred)
+{
+	return g_atomic_rc_box_acquire(cred);
+}
+
+void
+crypto_cred_unref(CryptoCred *cred)
+{
+	if (cred != NULL)
+		g_atomic_rc_box_release_full(cred, (GDestroyNotify) cred_free);
+}
+
+CERTCertificate *
+crypto_cred_get_cert(CryptoCred *cred)
+{
+	return cred->cert;
+}
+
+CryptoPrivKey *
+crypto_cred_get_key(CryptoCred *cred)
+{
+	return cred->key;
+}
+
+GBytes *
+crypto_cred_get_der(CryptoCred *cred)
+{
+	return cred->der;
+}
+
+GBytes *
+crypto_cred_get_subject(CryptoCred *cred)
+{
+	return cred->subject;
+}
+
+GPtrArray *
+crypto_cred_get_ca_chain(CryptoCred *cred, gboolean issuer_only)
+{
+	return issuer_only ? cred->issuer_only : cred->chain;
+}
+
+gboolean
+crypto_cred_chain_matches_hashes(CryptoCred *cred, const guint8 *hashes, gsize len)
+{
+	gsize n;
+	const guint8 *h = cred->chain_hashes != NULL ? g_bytes_get_data(cred->chain_hashes, &n)
+						     : NULL;
+
+	for (gsize i = 0; h != NULL && i + CRYPTO_CA_HASH_LEN <= n; i += CRYPTO_CA_HASH_LEN)
+		for (gsize off = 0; off + CRYPTO_CA_HASH_LEN <= len; off += CRYPTO_CA_HASH_LEN)
+			if (memcmp(hashes + off, h + i, CRYPTO_CA_HASH_LEN) == 0)
+				return TRUE;
+	return FALSE;
+}
+
+/* The chain parts of @cred, from the database. */
+static void
+cred_fill_chain(CryptoCred *cred)
+{
+	g_autoptr(CERTCertList) chain = chain_of(cred->cert);
+	GByteArray *hashes = g_byte_array_new();
+	guint8 h[CRYPTO_CA_HASH_LEN];
+
+	cred->chain = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+	cred->issuer_only = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+	for (CERTCertListNode *n = chain != NULL ? CERT_LIST_HEAD(chain) : NULL;
+	     n != NULL && !CERT_LIST_END(n, chain); n = CERT_LIST_NEXT(n)) {
+		if (CERT_CompareCerts(n->cert, cred->cert))
+			continue;
+		crypto_certdb_ca_hash(n->cert, h);
+		g_byte_array_append(hashes, h, sizeof(h));
+		if (n->cert->isRoot)
+			continue;
+		g_ptr_array_add(cred->chain, crypto_certdb_cert_der(n->cert));
+		if (cred->issuer_only->len == 0)
+			g_ptr_array_add(cred->issuer_only, crypto_certdb_cert_der(n->cert));
+	}
+	cred->chain_hashes = g_byte_array_free_to_bytes(hashes);
+}
+
+/*
+ * A copy of @key as a session object, else a reference to @key.  The
+ * softoken keeps session objects in memory, while every use of a database
+ * key (PK11_SignatureLen(), C_SignInit) reads its attributes from sqlite
+ * again: with the certificate and chain kept, that was the last database
+ * access of a handshake.
+ */
+static CryptoPrivKey *
+session_key(CryptoPrivKey *key)
+{
+	SECKEYPrivateKey *nss = crypto_privkey_get_nss(key);
+	g_autoptr(SECKEYPrivateKey) copy = NULL;
+	CryptoPrivKey *out = NULL;
+
+	if (nss->pkcs11IsTemp || nss->pkcs11Slot == NULL)
+		return crypto_privkey_ref(key);
+	copy = PK11_CopyTokenPrivKeyToSessionPrivKey(nss->pkcs11Slot, nss);
+	if (copy != NULL)
+		out = crypto_privkey_new_from_nss(copy, NULL);
+	if (out == NULL || crypto_privkey_get_key_type(out) != crypto_privkey_get_key_type(key) ||
+	    crypto_privkey_get_bits(out) != crypto_privkey_get_bits(key)) {
+		g_clear_pointer(&out, crypto_privkey_unref);
+		return crypto_privkey_ref(key);
+	}
+	return out;
+}
+
+/* A new credential from the database (the uncached lookups above). */
+static CryptoCred *
+cred_lookup(const char *nick, const char *ckaid, gboolean need_key, GError **error)
+{
+	g_autoptr(CryptoCred) cred = g_atomic_rc_box_new0(CryptoCred);
+	g_autoptr(GError) key_error = NULL;
+
+	if (nick != NULL) {
+		cred->cert = crypto_certdb_find_cert(nick, error);
+		if (cred->cert == NULL)
+			return NULL;
+	} else if (ckaid != NULL) {
+		cred->cert = crypto_certdb_find_cert_by_ckaid(ckaid);
+	} else {
+		g_set_error_literal(error, CRYPTO_ERROR, CRYPTO_ERROR_INVALID,
+				    "no certificate nickname or CKAID");
+		return NULL;
+	}
+	if (cred->cert != NULL)
+		cred->key = crypto_certdb_find_key_for_cert(cred->cert, &key_error);
+	else
+		cred->key = crypto_certdb_find_key_by_ckaid(ckaid, &key_error);
+	if (cred->key == NULL && (need_key || cred->cert == NULL)) {
+		g_propagate_error(error, g_steal_pointer(&key_error));
+		return NULL;
+	}
+	if (cred->key != NULL) {
+		CryptoPrivKey *db_key = cred->key;
+
+		cred->key = session_key(db_key);
+		crypto_privkey_unref(db_key);
+	}
+	if (cred->cert != NULL) {
+		cred->der = crypto_certdb_cert_der(cred->cert);
+		cred->subject = crypto_certdb_cert_subject(cred->cert);
+		cred_fill_chain(cred);
+	}
+	return g_steal_pointer(&cred);
+}
+
+static gboolean
+cred_expired(gpointer key, gpointer value, gpointer now)
+{
+	return *(gint64 *) now - ((KeptCred *) value)->made >= cred_ttl_us;
+}
+
+static gboolean
+verified_expired(gpointer key, gpointer value, gpointer now)
+{
+	const KeptVerified *k = value;
+	gint64 t = *(gint64 *) now;
+
+	return t >= k->until || t - k->made >= verify_ttl_us;
+}
+
+/* Room for one more entry in @table (under cache_lock). */
+static void
+make_room(GHashTable *table, GHRFunc expired, gint64 now)
+{
+	if (g_hash_table_size(table) < CACHE_MAX)
+		return;
+	g_hash_table_foreach_remove(table, expired, &now);
+	if (g_hash_table_size(table) >= CACHE_MAX)
+		g_hash_table_remove_all(table);
+}
+
+static char *
+cred_key(const char *nick, const char *ckaid)
+{
+	return g_strdup_printf("%s\n%s", nick != NULL ? nick : "",
+			       nick == NULL && ckaid != NULL ? ckaid : "");
+}
+
+static void
+kept_cred_free(KeptCred *k)
+{
+	crypto_cred_unref(k->cred);
+	g_free(k);
+}
+
+CryptoCred *
+crypto_certdb_cred_get(const char *nickname, const char *ckaid_hex, gboolean need_key,
+		       GError **error)
+{
+	g_autofree char *key = cred_key(nickname, ckaid_hex);
+	CryptoCred *cred = NULL;
+	KeptCred *k;
+
+	if (!crypto_nss_require(error))
+		return NULL;
+	g_mutex_lock(&cache_lock);
+	k = kept_creds != NULL ? g_hash_table_lookup(kept_creds, key) : NULL;
+	if (k != NULL && g_get_monotonic_time() - k->made < cred_ttl_us &&
+	    (!need_key || k->cred->key != NULL)) {
+		cred = crypto_cred_ref(k->cred);
+		cache_stats.cred_hits++;
+	} else {
+		cache_stats.cred_misses++;
+	}
+	g_mutex_unlock(&cache_lock);
+	if (cred != NULL)
+		return cred;
+
+	cred = cred_lookup(nickname, ckaid_hex, need_key, error);
+	if (cred == NULL || cred_ttl_us == 0)
+		return cred;
+	g_mutex_lock(&cache_lock);
+	if (kept_creds == NULL)
+		kept_creds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+						   (GDestroyNotify) kept_cred_free);
+	k = g_new0(KeptCred, 1);
+	k->cred = crypto_cred_ref(cred);
+	k->made = g_get_monotonic_time();
+	make_room(kept_creds, cred_expired, k->made);
+	g_hash_table_replace(kept_creds, g_steal_pointer(&key), k);
+	g_mutex_unlock(&cache_lock);
+	return cred;
+}
+
+void
+crypto_certdb_forget_cred(const char *nickname, const char *ckaid_hex)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cache_lock);
+
+	if (kept_creds == NULL)
+		return;
+	if (nickname != NULL) {
+		g_autofree char *key = cred_key(nickname, NULL);
+
+		g_hash_table_remove(kept_creds, key);
+	}
+	if (ckaid_hex != NULL) {
+		g_autofree char *key = cred_key(NULL, ckaid_hex);
+
+		g_hash_table_remove(kept_creds, key);
+	}
+}
+
+static void
+kept_verified_free(KeptVerified *k)
+{
+	g_free(k->subject);
+	g_clear_pointer(&k->pub, crypto_pubkey_unref);
+	g_free(k);
+}
+
+static void
+checksum_bytes(GChecksum *sum, GBytes *b)
+{
+	gsize n = b != NULL ? g_bytes_get_size(b) : 0;
+	guint8 len[4] = { (guint8) (n >> 24), (guint8) (n >> 16), (guint8) (n >> 8), (guint8) n };
+
+	g_checksum_update(sum, len, sizeof(len));
+	if (n > 0)
+		g_checksum_update(sum, g_bytes_get_data(b, NULL), n);
+}
+
+/* SHA-256 of what the verification depends on besides the database and
+ * the clock: the end-entity, the intermediates in order, the CA wanted. */
+static GBytes *
+verified_key(GBytes *ee, GPtrArray *intermediates, GBytes *ca_dn)
+{
+	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+	guint n = intermediates != NULL ? intermediates->len : 0;
+	guint8 count[2] = { ca_dn != NULL, (guint8) MIN(n, 255u) };
+	guint8 digest[32];
+	gsize len = sizeof(digest);
+
+	g_checksum_update(sum, count, sizeof(count));
+	checksum_bytes(sum, ca_dn);
+	checksum_bytes(sum, ee);
+	for (guint i = 0; i < n; i++)
+		checksum_bytes(sum, g_ptr_array_index(intermediates, i));
+	g_checksum_get_digest(sum, digest, &len);
+	return g_bytes_new(digest, len);
+}
+
+CERTCertificate *
+crypto_certdb_verify_peer_cached(GBytes *ee, GPtrArray *intermediates, GBytes *ca_dn,
+				 char **subject, CryptoPubKey **pub, GError **error)
+{
+	g_autoptr(GBytes) key = NULL;
+	g_autoptr(CERTCertificate) cert = NULL;
+	g_autoptr(CryptoPubKey) pk = NULL;
+	g_autofree char *text = NULL;
+	gint64 now = g_get_real_time();
+	PRTime not_before = 0, not_after = 0;
+	gboolean hit = FALSE;
+	KeptVerified *k;
+
+	if (!crypto_nss_require(error))
+		return NULL;
+	key = verified_key(ee, intermediates, ca_dn);
+	g_mutex_lock(&cache_lock);
+	k = kept_verified != NULL ? g_hash_table_lookup(kept_verified, key) : NULL;
+	if (k != NULL && now < k->until && now - k->made < verify_ttl_us) {
+		text = g_strdup(k->subject);
+		pk = k->pub != NULL ? crypto_pubkey_ref(k->pub) : NULL;
+		hit = TRUE;
+		cache_stats.verify_hits++;
+	} else {
+		cache_stats.verify_misses++;
+	}
+	g_mutex_unlock(&cache_lock);
+	if (hit) {
+		/* decoded on its own, outside NSS's certificate cache and the
+		 * database: the chain is known good */
+		gsize n;
+		const guint8 *d = g_bytes_get_data(ee, &n);
+		SECItem item = { siDERCertBuffer, (unsigned char *) d, (unsigned) n };
+
+		cert = __CERT_DecodeDERCertificate(&item, PR_TRUE, NULL);
+	}
+
+	if (cert == NULL) {
+		g_clear_pointer(&text, g_free);
+		g_clear_pointer(&pk, crypto_pubkey_unref);
+		cert = crypto_certdb_verify_peer(ee, intermediates, ca_dn, (PRTime) now, error);
+		if (cert == NULL)
+			return NULL;
+		text = crypto_dn_to_text(cert->derSubject.data, cert->derSubject.len);
+		/* shared only once imported: see crypto_pubkey_prepare() */
+		pk = crypto_pubkey_new_from_cert(cert, NULL);
+		if (pk != NULL && !crypto_pubkey_prepare(pk))
+			g_clear_pointer(&pk, crypto_pubkey_unref);
+		if (verify_ttl_us > 0 &&
+		    CERT_GetCertTimes(cert, &not_before, &not_after) == SECSuccess) {
+			g_mutex_lock(&cache_lock);
+			if (kept_verified == NULL)
+				kept_verified = g_hash_table_new_full(
+					g_bytes_hash, g_bytes_equal, (GDestroyNotify) g_bytes_unref,
+					(GDestroyNotify) kept_verified_free);
+			make_room(kept_verified, verified_expired, now);
+			k = g_new0(KeptVerified, 1);
+			k->subject = g_strdup(text);
+			k->pub = pk != NULL ? crypto_pubkey_ref(pk) : NULL;
+			k->made = now;
+			k->until = (gint64) not_after;
+			g_hash_table_replace(kept_verified, g_steal_pointer(&key), k);
+			g_mutex_unlock(&cache_lock);
+		}
+	}
+	if (subject != NULL)
+		*subject = g_steal_pointer(&text);
+	if (pub != NULL)
+		*pub = g_steal_pointer(&pk);
+	return g_steal_pointer(&cert);
+}
+
+void
+crypto_certdb_forget_caches(void)
+{
+	g_mutex_lock(&cache_lock);
+	g_clear_pointer(&kept_creds, g_hash_table_unref);
+	g_clear_pointer(&kept_verified, g_hash_table_unref);
+	g_mutex_unlock(&cache_lock);
+	crypto_certdb_forget_ca_hashes();
+}
+
+void
+crypto_certdb_cache_stats(CryptoCertdbCacheStats *out)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cache_lock);
+
+	*out = cache_stats;
+}
+
+void
+crypto_certdb_cache_set_ttl(guint cred_seconds, guint verify_seconds)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cache_lock);
+
+	cred_ttl_us = (gint64) cred_seconds * G_USEC_PER_SEC;
+	verify_ttl_us = (gint64) verify_seconds * G_USEC_PER_SEC;
 }
 
 /* ---- raw RSA keys --------------------------------------------------------- */

@@ -64,6 +64,47 @@ GBytes *crypto_certdb_cert_der(CERTCertificate *cert);
  * is issued by a root directly or no chain is found. */
 GPtrArray *crypto_certdb_ca_chain(CERTCertificate *cert, gboolean issuer_only);
 
+/* ---- our credentials, resolved once -------------------------------------- */
+
+/*
+ * What signing for one end needs, looked up once: the certificate (by
+ * nickname, else by CKAID; NULL for a raw key), its private key (NULL when
+ * the database has none), its DER, subject, CA chain and the CERTREQ hashes
+ * of that chain.  Immutable once made, reference-counted (atomically), so
+ * the engine thread and the worker pool share it; the NSS objects in it are
+ * safe to use from several threads at once.
+ */
+typedef struct _CryptoCred CryptoCred;
+
+/*
+ * Owned credential of @nickname (else @ckaid_hex), from a process-wide cache
+ * (keyed by both) that keeps an answer for up to 60 s, until
+ * crypto_certdb_forget_cred() / crypto_certdb_forget_caches().  With
+ * @need_key a private key is required: without one, NULL + FAILED.  NULL +
+ * FAILED/INVALID when neither names anything; failures are not kept.
+ * Thread: any.
+ */
+CryptoCred *crypto_certdb_cred_get(const char *nickname, const char *ckaid_hex,
+				   gboolean need_key, GError **error);
+CryptoCred *crypto_cred_ref(CryptoCred *cred);
+void crypto_cred_unref(CryptoCred *cred);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CryptoCred, crypto_cred_unref)
+/* Borrowed; NULL for a raw key (CKAID without a certificate). */
+CERTCertificate *crypto_cred_get_cert(CryptoCred *cred);
+/* Borrowed; NULL when the database has no key for it. */
+CryptoPrivKey *crypto_cred_get_key(CryptoCred *cred);
+/* Borrowed DER of the certificate / its subject; NULL without one. */
+GBytes *crypto_cred_get_der(CryptoCred *cred);
+GBytes *crypto_cred_get_subject(CryptoCred *cred);
+/* Borrowed array of GBytes, as crypto_certdb_ca_chain() gives it. */
+GPtrArray *crypto_cred_get_ca_chain(CryptoCred *cred, gboolean issuer_only);
+/* crypto_certdb_chain_matches_hashes() for the credential's certificate. */
+gboolean crypto_cred_chain_matches_hashes(CryptoCred *cred, const guint8 *hashes, gsize len);
+
+/* Drops the kept credential of @nickname / @ckaid_hex (either may be NULL):
+ * a connection naming it was added, replaced or deleted. */
+void crypto_certdb_forget_cred(const char *nickname, const char *ckaid_hex);
+
 /* ---- CERTREQ (RFC 7296 §3.7) ------------------------------------------ */
 
 /* SHA-1 of @ca's DER SubjectPublicKeyInfo. */
@@ -90,6 +131,40 @@ gboolean crypto_certdb_chain_matches_hashes(CERTCertificate *cert, const guint8 
  */
 CERTCertificate *crypto_certdb_verify_peer(GBytes *ee, GPtrArray *intermediates, GBytes *ca_dn,
 					   PRTime when, GError **error);
+/*
+ * crypto_certdb_verify_peer() at the current time, with the answer kept: a
+ * chain that verified is verified again without the database for up to 60 s
+ * (never past the end-entity certificate's notAfter) when the same
+ * end-entity DER comes with the same intermediates and the same @ca_dn.
+ * Failures are not kept, so a CA removed from the database or distrusted is
+ * refused within that time, or at once after crypto_certdb_forget_caches().
+ * The signature over AUTH is the caller's, per handshake.  With @subject
+ * also the certificate's subject as text (owned, crypto_dn_to_text()); with
+ * @pub its public key (owned reference, or NULL: make one from the
+ * certificate), prepared (crypto_pubkey_prepare()) and shared by the
+ * handshakes that present this certificate.  Thread: any.
+ */
+CERTCertificate *crypto_certdb_verify_peer_cached(GBytes *ee, GPtrArray *intermediates,
+						  GBytes *ca_dn, char **subject, CryptoPubKey **pub,
+						  GError **error);
+
+/* ---- the caches ----------------------------------------------------------- */
+
+/* Drops every kept answer: credentials, verified chains, CERTREQ hashes
+ * (the database changed: --rereadcerts / Reread, or it is being closed). */
+void crypto_certdb_forget_caches(void);
+
+typedef struct {
+	guint64 cred_hits, cred_misses;
+	guint64 verify_hits, verify_misses;
+} CryptoCertdbCacheStats;
+
+/* Counters since start (tests, debugging). */
+void crypto_certdb_cache_stats(CryptoCertdbCacheStats *out);
+/* How long answers are kept, in seconds (tests; 0 = not at all).  The
+ * defaults are 60 s for both. */
+void crypto_certdb_cache_set_ttl(guint cred_seconds, guint verify_seconds);
+
 /*
  * TRUE if @cert certifies the IKE identity (@id_type, @data): subject DN for
  * ID_DER_ASN1_DN (9), subjectAltName dNSName for ID_FQDN (2, case-blind),

@@ -434,6 +434,17 @@ crypto_pubkey_get_bits(CryptoPubKey *key)
 	return key->bits;
 }
 
+gboolean
+crypto_pubkey_prepare(CryptoPubKey *key)
+{
+	g_autoptr(PK11SlotInfo) slot = NULL;
+
+	if (key->pub->pkcs11Slot != NULL && key->pub->pkcs11ID != CK_INVALID_HANDLE)
+		return TRUE;
+	slot = PK11_GetInternalSlot();
+	return slot != NULL && PK11_ImportPublicKey(slot, key->pub, PR_FALSE) != CK_INVALID_HANDLE;
+}
+
 /* ---- sign and verify ---------------------------------------------------- */
 
 /* Is @scheme one we do, and does a key of @type fit it? */

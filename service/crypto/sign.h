@@ -94,6 +94,14 @@ CryptoPubKey *crypto_pubkey_ref(CryptoPubKey *key);
 void crypto_pubkey_unref(CryptoPubKey *key);
 CryptoKeyType crypto_pubkey_get_key_type(CryptoPubKey *key);
 guint crypto_pubkey_get_bits(CryptoPubKey *key);
+/*
+ * Imports @key into NSS's internal slot now.  crypto_verify() imports a key
+ * that is not (for EC with a check of the point, as costly as a scalar
+ * multiplication) and keeps the handle in the key, which is a write: after
+ * this call it only reads, so threads may share @key.  Thread: the one
+ * that owns @key.  FALSE if NSS refused (crypto_verify() then imports).
+ */
+gboolean crypto_pubkey_prepare(CryptoPubKey *key);
 
 /*
  * Owned signature over @data (hashed here with @scheme's hash).  INVALID if

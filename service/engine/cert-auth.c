@@ -97,15 +97,14 @@ required_ca(const IkebusEnd *local, const IkebusEnd *remote, CERTCertificate *ou
 	return crypto_dn_from_text(ca, NULL);
 }
 
-/* Owned certificate of our end (by nickname, else by CKAID), or NULL. */
-static CERTCertificate *
-local_cert(const char *nick, const char *ckaid, GError **error)
+/* Owned credential of our end (by nickname, else by CKAID; kept by
+ * certdb between handshakes), or NULL. */
+static CryptoCred *
+local_cred(const char *nick, const char *ckaid, gboolean need_key, GError **error)
 {
-	if (nick != NULL)
-		return crypto_certdb_find_cert(nick, error);
-	if (ckaid != NULL)
-		return crypto_certdb_find_cert_by_ckaid(ckaid);
-	return NULL;
+	if (nick == NULL && ckaid == NULL)
+		return NULL;
+	return crypto_certdb_cred_get(nick, ckaid, need_key, error);
 }
 
 IkePayload *
@@ -113,7 +112,7 @@ cert_auth_certreq_payload(IkeSa *sa)
 {
 	const IkebusEnd *le = engine_conn_local_end(sa->conn, sa->local_is_left);
 	const IkebusEnd *re = engine_conn_remote_end(sa->conn, sa->local_is_left);
-	g_autoptr(CERTCertificate) ours = NULL;
+	g_autoptr(CryptoCred) ours = NULL;
 	g_autoptr(GBytes) dn = NULL;
 	g_autoptr(GBytes) hashes = NULL;
 	gsize n;
@@ -122,8 +121,8 @@ cert_auth_certreq_payload(IkeSa *sa)
 	if (!peer_may_sign(sa) || !NSS_IsInitialized())
 		return NULL;
 	if (re->ca != NULL && g_str_equal(re->ca, "%same"))
-		ours = local_cert(le->cert, le->ckaid, NULL);
-	dn = required_ca(le, re, ours);
+		ours = local_cred(le->cert, le->ckaid, FALSE, NULL);
+	dn = required_ca(le, re, ours != NULL ? crypto_cred_get_cert(ours) : NULL);
 	hashes = crypto_certdb_trusted_ca_hashes(dn);
 	d = g_bytes_get_data(hashes, &n);
 	if (n == 0)
@@ -455,30 +454,29 @@ key_kind(CryptoKeyType t)
 static gboolean
 run_sign(CertAuthJob *job, GError **error)
 {
-	g_autoptr(CERTCertificate) cert = NULL;
-	g_autoptr(CryptoPrivKey) key = NULL;
+	g_autoptr(CryptoCred) cred = NULL;
+	CERTCertificate *cert;
+	CryptoPrivKey *key;
 	g_autoptr(GBytes) octets = NULL;
 	g_autoptr(GBytes) sig = NULL;
 	CryptoSigScheme scheme;
 	gsize n;
 	const guint8 *d;
 
-	cert = local_cert(job->nick, job->ckaid, error);
-	if (cert == NULL && job->nick != NULL)
-		return FALSE;
-	if (cert != NULL)
-		key = crypto_certdb_find_key_for_cert(cert, error);
-	else if (job->ckaid != NULL)
-		key = crypto_certdb_find_key_by_ckaid(job->ckaid, error);
-	else
+	if (job->nick == NULL && job->ckaid == NULL) {
 		g_set_error_literal(error, ENGINE_ERROR, ENGINE_ERROR_FAILED,
 		                    "no certificate (cert) or key (ckaid) for our end");
-	if (key == NULL)
 		return FALSE;
+	}
+	cred = local_cred(job->nick, job->ckaid, TRUE, error);
+	if (cred == NULL)
+		return FALSE;
+	cert = crypto_cred_get_cert(cred);
+	key = crypto_cred_get_key(cred);
 	if (job->id_from_cert && cert != NULL) {
 		engine_id_clear(&job->local_id);
 		job->local_id.type = IKE_ID_DER_ASN1_DN;
-		job->local_id.data = crypto_certdb_cert_subject(cert);
+		job->local_id.data = g_bytes_ref(crypto_cred_get_subject(cred));
 		job->local_id_changed = TRUE;
 	} else if (job->local_id.type == 0) {
 		g_set_error_literal(error, ENGINE_ERROR, ENGINE_ERROR_FAILED,
@@ -506,18 +504,18 @@ run_sign(CertAuthJob *job, GError **error)
 	                                  crypto_sig_scheme_name(scheme));
 	job->certs_out = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
 	if (cert != NULL && job->send_cert) {
-		g_autoptr(GPtrArray) cas = NULL;
-
-		g_ptr_array_add(job->certs_out, crypto_certdb_cert_der(cert));
+		g_ptr_array_add(job->certs_out, g_bytes_ref(crypto_cred_get_der(cred)));
 		if (job->send_ca != IKEBUS_SEND_CA_NONE) {
-			cas = crypto_certdb_ca_chain(cert, job->send_ca == IKEBUS_SEND_CA_ISSUER);
+			GPtrArray *cas = crypto_cred_get_ca_chain(
+				cred, job->send_ca == IKEBUS_SEND_CA_ISSUER);
+
 			for (guint i = 0; i < cas->len; i++)
 				g_ptr_array_add(job->certs_out, g_bytes_ref(cas->pdata[i]));
 		}
 	}
 	if (cert != NULL && job->peer_certreq != NULL && g_bytes_get_size(job->peer_certreq) > 0 &&
-	    !crypto_certdb_chain_matches_hashes(cert, g_bytes_get_data(job->peer_certreq, NULL),
-	                                        g_bytes_get_size(job->peer_certreq)))
+	    !crypto_cred_chain_matches_hashes(cred, g_bytes_get_data(job->peer_certreq, NULL),
+	                                      g_bytes_get_size(job->peer_certreq)))
 		g_debug("our certificate is not from a CA the peer's CERTREQ names");
 	return TRUE;
 }
@@ -553,12 +551,13 @@ peer_scheme(guint8 method, GBytes *auth, CryptoSigScheme *s, guint *ec_bits, con
 /* The peer's certificate, verified and matched to its ID; NULL when it
  * sent none (and has none configured). */
 static gboolean
-peer_cert(CertAuthJob *job, CERTCertificate **out, GError **error)
+peer_cert(CertAuthJob *job, CERTCertificate **out, char **subject, CryptoPubKey **pub,
+          GError **error)
 {
 	g_autoptr(GBytes) ee = NULL;
 	g_autoptr(GPtrArray) inter = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
 	g_autoptr(GBytes) ca = NULL;
-	g_autoptr(CERTCertificate) ours = NULL;
+	g_autoptr(CryptoCred) ours = NULL;
 	g_autoptr(CERTCertificate) cert = NULL;
 	gsize n;
 	const guint8 *d;
@@ -569,29 +568,32 @@ peer_cert(CertAuthJob *job, CERTCertificate **out, GError **error)
 		for (guint i = 1; i < job->peer_certs->len; i++)
 			g_ptr_array_add(inter, g_bytes_ref(job->peer_certs->pdata[i]));
 	} else if (job->peer_cert_nick != NULL) {
-		g_autoptr(CERTCertificate) pre = crypto_certdb_find_cert(job->peer_cert_nick, error);
+		g_autoptr(CryptoCred) pre = crypto_certdb_cred_get(job->peer_cert_nick, NULL, FALSE,
+		                                                   error);
 
 		if (pre == NULL)
 			return FALSE;
-		ee = crypto_certdb_cert_der(pre);
+		ee = g_bytes_ref(crypto_cred_get_der(pre));
 	} else {
 		return TRUE;
 	}
 	if (job->ca_text != NULL && g_str_equal(job->ca_text, "%same") &&
 	    (job->local_ca_text == NULL || strchr(job->local_ca_text, '=') == NULL))
-		ours = local_cert(job->nick, job->ckaid, NULL);
+		ours = local_cred(job->nick, job->ckaid, FALSE, NULL);
 	if (job->ca_text != NULL && !g_str_equal(job->ca_text, "%any")) {
 		IkebusEnd le = { .ca = job->local_ca_text };
 		IkebusEnd re = { .ca = job->ca_text };
 
-		ca = required_ca(&le, &re, ours);
+		ca = required_ca(&le, &re, ours != NULL ? crypto_cred_get_cert(ours) : NULL);
 		if (ca == NULL) {
 			g_set_error(error, ENGINE_ERROR, ENGINE_ERROR_FAILED,
 			            "cannot tell which CA \"%s\" means", job->ca_text);
 			return FALSE;
 		}
 	}
-	cert = crypto_certdb_verify_peer(ee, inter, ca, 0, error);
+	/* the chain check may reuse a recent answer; the signature over AUTH
+	 * (run_verify) is checked every time */
+	cert = crypto_certdb_verify_peer_cached(ee, inter, ca, subject, pub, error);
 	if (cert == NULL)
 		return FALSE;
 	d = g_bytes_get_data(job->peer_id.data, &n);
@@ -605,6 +607,8 @@ static gboolean
 run_verify(CertAuthJob *job, GError **error)
 {
 	g_autoptr(CERTCertificate) cert = NULL;
+	g_autofree char *subject = NULL;
+	g_autoptr(CryptoPubKey) pub = NULL;
 	g_autoptr(GBytes) octets = NULL;
 	g_autoptr(GError) last = NULL;
 	CryptoSigScheme s;
@@ -615,16 +619,15 @@ run_verify(CertAuthJob *job, GError **error)
 
 	if (!peer_scheme(job->peer_method, job->peer_auth, &s, &ec_bits, &sig, &sig_len, error))
 		return FALSE;
-	if (!peer_cert(job, &cert, error))
+	if (!peer_cert(job, &cert, &subject, &pub, error))
 		return FALSE;
 	octets = octets_compute(&job->theirs, &job->peer_id, error);
 	if (octets == NULL)
 		return FALSE;
 	d = g_bytes_get_data(octets, &n);
 	if (cert != NULL) {
-		g_autoptr(CryptoPubKey) pub = crypto_pubkey_new_from_cert(cert, error);
-		g_autofree char *subject = NULL;
-
+		if (pub == NULL)
+			pub = crypto_pubkey_new_from_cert(cert, error);
 		if (pub == NULL)
 			return FALSE;
 		if (ec_bits != 0 && crypto_pubkey_get_bits(pub) != ec_bits) {
@@ -634,17 +637,16 @@ run_verify(CertAuthJob *job, GError **error)
 		}
 		if (!crypto_verify(pub, s, d, n, sig, sig_len, error))
 			return FALSE;
-		subject = crypto_dn_to_text(cert->derSubject.data, cert->derSubject.len);
 		job->peer_desc = g_strdup_printf("%s signature (%s) and certificate '%s'",
 		                                 key_kind(crypto_pubkey_get_key_type(pub)),
 		                                 crypto_sig_scheme_name(s), subject ? subject : "?");
 		return TRUE;
 	}
 	for (guint i = 0; job->raw_keys != NULL && job->raw_keys[i] != NULL; i++) {
-		g_autoptr(CryptoPubKey) pub = crypto_pubkey_new_from_rfc3110(job->raw_keys[i], NULL);
+		g_autoptr(CryptoPubKey) raw = crypto_pubkey_new_from_rfc3110(job->raw_keys[i], NULL);
 
 		g_clear_error(&last);
-		if (pub != NULL && crypto_verify(pub, s, d, n, sig, sig_len, &last)) {
+		if (raw != NULL && crypto_verify(raw, s, d, n, sig, sig_len, &last)) {
 			job->peer_desc = g_strdup_printf("RSA signature (%s) and raw key #%u",
 			                                 crypto_sig_scheme_name(s), i + 1);
 			return TRUE;

@@ -50,6 +50,38 @@ child_move_ok(ChildSaState from, ChildSaState to)
 	return FALSE;
 }
 
+/* The EXPIRE index (engine.c): SPIs do not change while installed.  Removing
+ * twice is harmless. */
+static void
+installed_index_add(ChildSa *child)
+{
+	Engine *engine = child->engine;
+	GPtrArray *out = g_hash_table_lookup(engine->installed_by_spi_out,
+	                                     GUINT_TO_POINTER(child->spi_out));
+
+	g_hash_table_insert(engine->installed_by_spi_in, GUINT_TO_POINTER(child->spi_in), child);
+	if (out == NULL) {
+		out = g_ptr_array_new();
+		g_hash_table_insert(engine->installed_by_spi_out, GUINT_TO_POINTER(child->spi_out),
+		                    out);
+	}
+	g_ptr_array_add(out, child);
+}
+
+static void
+installed_index_remove(ChildSa *child)
+{
+	Engine *engine = child->engine;
+	GPtrArray *out = g_hash_table_lookup(engine->installed_by_spi_out,
+	                                     GUINT_TO_POINTER(child->spi_out));
+
+	if (g_hash_table_lookup(engine->installed_by_spi_in, GUINT_TO_POINTER(child->spi_in)) ==
+	    child)
+		g_hash_table_remove(engine->installed_by_spi_in, GUINT_TO_POINTER(child->spi_in));
+	if (out != NULL && g_ptr_array_remove_fast(out, child) && out->len == 0)
+		g_hash_table_remove(engine->installed_by_spi_out, GUINT_TO_POINTER(child->spi_out));
+}
+
 void
 child_sa_set_state(ChildSa *child, ChildSaState state)
 {
@@ -66,6 +98,10 @@ child_sa_set_state(ChildSa *child, ChildSaState state)
 	g_debug("\"%s\" #%u: %s -> %s", child->conn->cfg->name, child->serial,
 	        child_sa_state_name(old), child_sa_state_name(state));
 	child->state = state;
+	if (old == CHILD_SA_STATE_INSTALLED)
+		installed_index_remove(child);
+	else if (state == CHILD_SA_STATE_INSTALLED)
+		installed_index_add(child);
 	child->engine->counters.child_sas_by_state[old]--;
 	child->engine->counters.child_sas_by_state[state]++;
 	child->conn->child_by_state[old]--;
@@ -426,6 +462,9 @@ child_sa_destroy(ChildSa *child)
 
 	if (child->state == CHILD_SA_STATE_DEAD)
 		return;
+	/* now, while its SPIs are as indexed (leave_state clears spi_in) */
+	if (child->state == CHILD_SA_STATE_INSTALLED)
+		installed_index_remove(child);
 	route_child_down(child);
 	if (engine->leave_state) {
 		/* forget the kernel state instead of removing it */

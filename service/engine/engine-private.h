@@ -147,6 +147,9 @@ struct EngineConn {
 	/* live SAs by state: ike_sa_set_state() / child_sa_set_state() */
 	guint ike_by_state[ENGINE_IKE_SA_N_STATES];
 	guint child_by_state[ENGINE_CHILD_SA_N_STATES];
+	/* redirects followed (redirect.c, RFC 5685 §9): how many since when */
+	guint redirects;
+	gint64 redirect_window; /* monotonic µs of the first of them */
 };
 
 EngineConn *engine_conn_ref(EngineConn *c);
@@ -390,6 +393,11 @@ struct IkeSa {
 	gint64 expire_at;  /* wall clock seconds of expiry, 0 = none */
 	gboolean rekey_started; /* a rekey task is queued or running */
 	guint replaced_by; /* serial of the IKE SA that took over (rekeyed) */
+
+	/* RFC 5685 (redirect.c): the gateway that redirected us here, whose
+	 * address goes in N(REDIRECTED_FROM) of our IKE_SA_INIT request */
+	gboolean redirected;
+	NetEndpoint redirected_from;
 
 	HalfOpenKey half_open_key; /* the key it is in engine->half_open under */
 	gboolean half_open;        /* it is in there */
@@ -648,6 +656,60 @@ void route_child_down(ChildSa *child);
 /* After child_sa_destroy() removed its kernel state. */
 void route_child_removed(ChildSa *child);
 
+/* ---- anti-DDoS measures (ddos.c) and redirect (redirect.c) ------------- */
+
+typedef struct {
+	guint8 key[32];
+	guint8 version; /* the cookie's first octet */
+	gboolean valid;
+	CryptoPrf *prf; /* HMAC-SHA-256 keyed with @key */
+} CookieSecret;
+
+typedef struct EngineDdos {
+	EngineDdosMode mode;
+	guint threshold;
+	gboolean busy;
+	EngineBusyFunc busy_func;
+	gpointer busy_data;
+	CookieSecret current, previous;
+	gint64 secret_born; /* monotonic µs */
+	/* global redirect: the mode and the GW Ident (RFC 5685 §8: type,
+	 * length, identity) of the first gateway, NULL for none */
+	EngineRedirectMode redirect_mode;
+	GBytes *redirect_gw;
+} EngineDdos;
+
+void ddos_engine_init(Engine *engine);
+void ddos_engine_free(Engine *engine);
+/* engine_on_ike(): an IKE_SA_INIT request that no SA knows.  TRUE: go on
+ * and make a responder SA; FALSE: it was answered without state (COOKIE,
+ * REDIRECT) or dropped (counted). */
+gboolean ddos_admit_init(Engine *engine, const NetPacket *pkt, const IkeHeader *hdr);
+/* The half-open table grew or shrank ("auto" mode). */
+void ddos_half_open_changed(Engine *engine);
+/* Sends HDR + one unprotected notify as the IKE_SA_INIT response to the
+ * request @hdr received in @pkt, from a stack buffer. */
+void ddos_send_init_notify(Engine *engine, const NetPacket *pkt, const IkeHeader *hdr,
+                           guint16 type, const guint8 *d1, gsize l1, const guint8 *d2,
+                           gsize l2);
+
+/* GW Ident (type | length | identity) for @dest, an IP address or a DNS
+ * name; NULL with INVALID_ARGUMENT. */
+GBytes *redirect_gw_ident(const char *dest, GError **error);
+/* Initiator: adds REDIRECT_SUPPORTED or REDIRECTED_FROM (§4, §5). */
+void redirect_add_init_notify(IkeSa *sa, GPtrArray *payloads);
+/* Initiator, IKE_SA_INIT response with N(REDIRECT): TRUE when it was
+ * followed (a new IKE SA to the gateway took the initiate request over;
+ * the caller fails this SA with SUPERSEDED); FALSE when refused (logged). */
+gboolean redirect_follow_init(IkeSa *sa, const IkePayload *n);
+/* Initiator, N(REDIRECT) from an authenticated gateway: in the IKE_AUTH
+ * response or an INFORMATIONAL request.  TRUE when a new IKE SA to the
+ * gateway starts (taking over the initiate request, if any); the caller
+ * deletes @sa once its exchange is done. */
+gboolean redirect_follow_authenticated(IkeSa *sa, const IkePayload *n);
+/* An INFORMATIONAL request carrying N(REDIRECT) with @gw (GW Ident). */
+Task *task_redirect_new(GBytes *gw);
+
 /* ---- the engine ------------------------------------------------------- */
 
 struct Engine {
@@ -667,6 +729,11 @@ struct Engine {
 	 * (child-sa.c).  GBytes* -> count */
 	GHashTable *policy_users;
 	GHashTable *child_by_serial; /* guint -> ChildSa* (owned) */
+	/* installed Child SAs by SPI, for the kernel's EXPIRE events: ours are
+	 * unique (guint -> ChildSa*), the peers' may repeat across peers
+	 * (guint -> GPtrArray of ChildSa*) */
+	GHashTable *installed_by_spi_in;
+	GHashTable *installed_by_spi_out;
 	GPtrArray *graveyard;      /* dead IkeSa/ChildSa, freed on idle */
 	guint reaper;
 	guint next_serial;
@@ -686,6 +753,7 @@ struct Engine {
 	gboolean log_verbose; /* engine_set_log_verbose() */
 	gboolean uniqueids;   /* engine_set_uniqueids() */
 	struct EngineTimers *timers; /* timers.c: all engine_timer_add() timers */
+	EngineDdos ddos; /* ddos.c, redirect.c */
 };
 
 /* Observers: @old_state is the state before a change (for ADDED and other

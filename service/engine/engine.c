@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "certdb.h"
 #include "config/connection-keys.h"
 #include "engine-private.h"
 
@@ -201,6 +202,7 @@ engine_half_open_add(IkeSa *sa)
 	half_open_key_init(&sa->half_open_key, sa->spi_i, &sa->remote);
 	g_hash_table_insert(sa->engine->half_open, &sa->half_open_key, sa);
 	sa->half_open = TRUE;
+	ddos_half_open_changed(sa->engine);
 }
 
 /* By the key it went in with: the peer's address may have moved since. */
@@ -212,6 +214,7 @@ engine_half_open_remove(IkeSa *sa)
 	if (g_hash_table_lookup(sa->engine->half_open, &sa->half_open_key) == sa)
 		g_hash_table_remove(sa->engine->half_open, &sa->half_open_key);
 	sa->half_open = FALSE;
+	ddos_half_open_changed(sa->engine);
 }
 
 IkeSa *
@@ -562,6 +565,16 @@ engine_find_responder_conn(Engine *engine, const NetEndpoint *local, const NetEn
 	return best;
 }
 
+/* The certificates and keys certdb keeps for @cfg's ends are looked up
+ * again: added, replaced or deleted, as pluto loads them with the
+ * connection. */
+static void
+forget_end_creds(const IkebusConnection *cfg)
+{
+	crypto_certdb_forget_cred(cfg->left.cert, cfg->left.ckaid);
+	crypto_certdb_forget_cred(cfg->right.cert, cfg->right.ckaid);
+}
+
 gboolean
 engine_add_connection(Engine *engine, IkebusConnection *conn, gboolean replace, GError **error)
 {
@@ -586,6 +599,7 @@ engine_add_connection(Engine *engine, IkebusConnection *conn, gboolean replace, 
 		return FALSE;
 	if (g_hash_table_contains(engine->connections, conn->name))
 		engine_delete_connection(engine, conn->name, NULL);
+	forget_end_creds(conn);
 	c = g_new0(EngineConn, 1);
 	c->ref = 1;
 	c->cfg = g_steal_pointer(&owned);
@@ -663,6 +677,7 @@ engine_delete_connection(Engine *engine, const char *name, GError **error)
 	}
 	delete_children_elsewhere(engine, c);
 	route_conn_deleted(engine, c);
+	forget_end_creds(c->cfg);
 	g_hash_table_remove(engine->connections, name);
 	g_info("\"%s\": deleted connection", name);
 	return TRUE;
@@ -741,8 +756,13 @@ engine_on_ike(const NetPacket *pkt, gpointer user_data)
 	response = (hdr.flags & IKE_FLAG_RESPONSE) != 0;
 	if (hdr.exchange_type == IKE_EXCHANGE_IKE_SA_INIT && !response && hdr.spi_r == 0) {
 		sa = engine_half_open_lookup(engine, hdr.spi_i, &pkt->remote);
-		if (sa == NULL && (hdr.flags & IKE_FLAG_INITIATOR) && hdr.message_id == 0)
+		/* a new peer: the anti-DDoS checks and the global redirect
+		 * answer it before any state exists (ddos.c) */
+		if (sa == NULL && (hdr.flags & IKE_FLAG_INITIATOR) && hdr.message_id == 0) {
+			if (!ddos_admit_init(engine, pkt, &hdr))
+				return;
 			sa = new_responder(engine, pkt, &hdr);
+		}
 	} else {
 		/* the sender's I flag says which SPI is ours (§3.1) */
 		guint64 ours = (hdr.flags & IKE_FLAG_INITIATOR) ? hdr.spi_r : hdr.spi_i;
@@ -775,32 +795,44 @@ engine_on_esp(const NetPacket *pkt, gpointer user_data)
 
 /* ---- life cycle ------------------------------------------------------- */
 
+/* The installed Child SA an SA of the kernel's belongs to, or NULL. */
+static ChildSa *
+installed_child_of(Engine *engine, guint32 spi)
+{
+	ChildSa *c = g_hash_table_lookup(engine->installed_by_spi_in, GUINT_TO_POINTER(spi));
+	GPtrArray *out;
+
+	if (c != NULL)
+		return c;
+	out = g_hash_table_lookup(engine->installed_by_spi_out, GUINT_TO_POINTER(spi));
+	/* a peer's SPI may repeat across peers: the first one still in an IKE SA */
+	for (guint i = 0; out != NULL && i < out->len; i++) {
+		c = g_ptr_array_index(out, i);
+		if (c->ike != NULL)
+			return c;
+	}
+	return NULL;
+}
+
 static void
 engine_kernel_event(const KernelEvent *ev, gpointer user_data)
 {
 	Engine *engine = user_data;
-	GHashTableIter it;
-	gpointer v;
+	ChildSa *c;
 
 	if (ev->type == KERNEL_EVENT_ACQUIRE)
 		route_acquire(engine, ev);
 	if (ev->type != KERNEL_EVENT_EXPIRE)
 		return;
 	/* soft: rekey (unless --dontrekey); hard: the SA is gone, tell the peer */
-	g_hash_table_iter_init(&it, engine->child_by_serial);
-	while (g_hash_table_iter_next(&it, NULL, &v)) {
-		ChildSa *c = v;
-
-		if ((c->spi_in != ev->sa.spi && c->spi_out != ev->sa.spi) || c->ike == NULL ||
-		    c->state != CHILD_SA_STATE_INSTALLED)
-			continue;
-		if (ev->hard)
-			ike_sa_queue_task(c->ike, task_delete_child_new(c));
-		else if (c->conn->cfg->rekey && !c->rekey_started && c->replaced_by == 0) {
-			c->rekey_started = TRUE;
-			ike_sa_queue_task(c->ike, task_child_rekey_new(c));
-		}
+	c = installed_child_of(engine, ev->sa.spi);
+	if (c == NULL || c->ike == NULL)
 		return;
+	if (ev->hard)
+		ike_sa_queue_task(c->ike, task_delete_child_new(c));
+	else if (c->conn->cfg->rekey && !c->rekey_started && c->replaced_by == 0) {
+		c->rekey_started = TRUE;
+		ike_sa_queue_task(c->ike, task_child_rekey_new(c));
 	}
 }
 
@@ -830,8 +862,12 @@ engine_new(GMainContext *context, KernelBackend *kernel, const EngineSecrets *se
 	engine->policy_users = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
 	                                             (GDestroyNotify) g_bytes_unref, NULL);
 	engine->child_by_serial = g_hash_table_new(g_direct_hash, g_direct_equal);
+	engine->installed_by_spi_in = g_hash_table_new(g_direct_hash, g_direct_equal);
+	engine->installed_by_spi_out = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+	                                                     (GDestroyNotify) g_ptr_array_unref);
 	engine->graveyard = g_ptr_array_new();
 	engine->observers = g_array_new(FALSE, TRUE, sizeof(EngineObserver));
+	ddos_engine_init(engine);
 	if (!kernel_backend_probe(kernel, &engine->caps, &error))
 		g_warning("kernel backend probe: %s", error->message);
 	engine_worker_init(engine);
@@ -873,6 +909,7 @@ engine_free(Engine *engine)
 	if (engine == NULL)
 		return;
 	engine->shutting_down = TRUE;
+	engine->ddos.busy_func = NULL; /* nobody is told while it all goes */
 	kernel_backend_set_event_func(engine->kernel, NULL, NULL);
 	net_io_set_handlers(engine->net, NULL, NULL, NULL);
 	destroy_all(engine);
@@ -889,7 +926,10 @@ engine_free(Engine *engine)
 	g_hash_table_unref(engine->ike_by_peer);
 	g_hash_table_unref(engine->policy_users);
 	g_hash_table_unref(engine->child_by_serial);
+	g_hash_table_unref(engine->installed_by_spi_in);
+	g_hash_table_unref(engine->installed_by_spi_out);
 	g_array_unref(engine->observers);
+	ddos_engine_free(engine);
 	kernel_caps_clear(&engine->caps);
 	net_io_free(engine->net);
 	engine_timers_free(engine);

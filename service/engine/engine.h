@@ -359,6 +359,12 @@ typedef struct {
 	guint64 messages_dropped; /* malformed, unknown SPI, bad ICV */
 	guint ike_sas_by_state[8];
 	guint child_sas_by_state[4];
+	/* anti-DDoS and redirect (ddos.c, redirect.c) */
+	guint64 cookies_sent;       /* IKE_SA_INIT answered with only N(COOKIE) */
+	guint64 cookies_accepted;   /* requests whose cookie was valid */
+	guint64 cookies_rejected;   /* requests whose cookie was not (stale, forged) */
+	guint64 redirects_sent;     /* N(REDIRECT) in IKE_SA_INIT or INFORMATIONAL */
+	guint64 redirects_followed; /* we went to the gateway a peer named */
 } EngineCounters;
 void engine_get_counters(Engine *engine, EngineCounters *out);
 
@@ -460,6 +466,64 @@ gint engine_delete_user(Engine *engine, const char *user, gboolean crash, GError
  * cannot be bound. */
 gboolean engine_set_listening(Engine *engine, gboolean listen, GError **error);
 gboolean engine_is_listening(Engine *engine);
+
+/* ---- anti-DDoS measures and redirect (ddos.c, redirect.c) ---------------- */
+
+/* whack --ddos-auto / --ddos-busy / --ddos-unlimited. */
+typedef enum {
+	ENGINE_DDOS_AUTO,      /* busy while many IKE SAs are half-open */
+	ENGINE_DDOS_BUSY,      /* always busy */
+	ENGINE_DDOS_UNLIMITED, /* never busy */
+} EngineDdosMode;
+
+/* "auto": busy from this many half-open responder IKE SAs (those between
+ * IKE_SA_INIT and IKE_AUTH) on, and no longer once they drop below three
+ * quarters of it.  pluto's default threshold. */
+#define ENGINE_DDOS_DEFAULT_THRESHOLD 25000
+
+/* While busy, an IKE_SA_INIT request without a valid N(COOKIE) is answered
+ * with only N(COOKIE) and leaves no state (RFC 7296 §2.6, RFC 8019 §4.1).
+ * The cookie is <version> | HMAC-SHA-256(secret, Ni | IPi | SPIi); the
+ * secret is replaced every ENGINE_COOKIE_SECRET_SECONDS and the previous one
+ * is accepted until the next change. */
+#define ENGINE_COOKIE_SECRET_SECONDS 120
+void engine_set_ddos_mode(Engine *engine, EngineDdosMode mode);
+EngineDdosMode engine_get_ddos_mode(Engine *engine);
+/* 0 = ENGINE_DDOS_DEFAULT_THRESHOLD. */
+void engine_set_ddos_threshold(Engine *engine, guint half_open);
+gboolean engine_is_busy(Engine *engine);
+/* Called on the engine's context when engine_is_busy() changes. */
+typedef void (*EngineBusyFunc)(gboolean busy, gpointer user_data);
+void engine_set_busy_func(Engine *engine, EngineBusyFunc func, gpointer user_data);
+/* Replaces the cookie secret now (as its period ending does). */
+void engine_rotate_cookie_secret(Engine *engine);
+
+/* whack --global-redirect / --global-redirect-to (RFC 5685 §4). */
+typedef enum {
+	ENGINE_REDIRECT_NO,
+	ENGINE_REDIRECT_YES,  /* every IKE_SA_INIT from a peer that sent REDIRECT_SUPPORTED */
+	ENGINE_REDIRECT_AUTO, /* the same, only while busy */
+} EngineRedirectMode;
+
+/* Answers such IKE_SA_INIT requests with N(REDIRECT) naming the first of
+ * @to (IP addresses or DNS names; NULL keeps the list) and keeps no state.
+ * INVALID_ARGUMENT for an entry that is neither, or for YES/AUTO with no
+ * gateway. */
+gboolean engine_set_global_redirect(Engine *engine, EngineRedirectMode mode,
+                                    const char *const *to, GError **error);
+/* whack --redirect-to [--name]: an INFORMATIONAL with N(REDIRECT) naming
+ * the first of @to to the peer of every established IKE SA of connection
+ * @name (NULL: of every connection; RFC 5685 §6).  Returns the number of
+ * IKE SAs told; -1 with NOT_FOUND (no such connection) or INVALID_ARGUMENT. */
+gint engine_redirect_peers(Engine *engine, const char *name, const char *const *to,
+                           GError **error);
+/* As initiator we send REDIRECT_SUPPORTED and follow a REDIRECT in the
+ * IKE_SA_INIT response or in an INFORMATIONAL request: a new IKE SA with the
+ * named gateway (IP addresses only), the old one deleted.  At most
+ * ENGINE_REDIRECT_MAX_FOLLOW redirects of one connection within
+ * ENGINE_REDIRECT_WINDOW_SECONDS (RFC 5685 §9 loop protection). */
+#define ENGINE_REDIRECT_MAX_FOLLOW 5
+#define ENGINE_REDIRECT_WINDOW_SECONDS 300
 
 /* Name of an EngineStatus ("NO_ANSWER"). */
 const char *engine_status_name(EngineStatus status);

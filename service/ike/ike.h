@@ -6,3 +6,4 @@
 #include "ike-codec.h"
 #include "ike-rules.h"
 #include "ike-format.h"
+#include "ike-peek.h"

@@ -8,14 +8,24 @@
  *   HDR, SK {IDi, [IDr,] AUTH [, SAi2, TSi, TSr]}         -->
  *                                  <--  HDR, SK {IDr, AUTH [, SAr2, TSi, TSr | N(error)]}
  *
- * PSK AUTH per §2.15; childless IKE_AUTH per RFC 6023.  The responder's
- * AUTH is verified, so the generator does the work a real initiator does
- * apart from key generation (see ikebus-load.h) and kernel state.
+ * PSK AUTH per §2.15; childless IKE_AUTH per RFC 6023.  With a certificate
+ * (--cert) the IKE_SA_INIT request announces SIGNATURE_HASH_ALGORITHMS
+ * (RFC 7427 §4) and IKE_AUTH carries
+ *
+ *   HDR, SK {IDi, CERT+, [CERTREQ,] [IDr,] AUTH(14) [, SAi2, TSi, TSr]}
+ *
+ * The responder's AUTH is verified (PSK MIC, or its signature with the
+ * public key of its CERT, whose chain to a CA of our database is checked
+ * once per distinct certificate; --no-verify skips the signature checks), so
+ * the generator does the work a real initiator does apart from key
+ * generation (see ikebus-load.h) and kernel state.
  */
 #include <string.h>
 #include <sys/socket.h>
 
 #include "alg-nss.h"
+#include "auth-sig.h"
+#include "certdb.h"
 #include "ikebus-load.h"
 
 #define NONCE_LEN 32
@@ -116,6 +126,19 @@ load_sa_build_init(const LoadConfig *cfg, LoadSa *sa)
 	add_notify(msg, IKE_NOTIFY_NAT_DETECTION_DESTINATION_IP, h, sizeof(h));
 	if (cfg->childless)
 		add_notify(msg, IKE_NOTIFY_CHILDLESS_IKEV2_SUPPORTED, NULL, 0);
+	if (cfg->key != NULL) {
+		/* RFC 7427 §4: without it the responder falls back to methods 1/9 */
+		gsize nh;
+		const CryptoSigHash *hashes = crypto_auth_sig_hashes(&nh);
+		guint8 hd[8];
+
+		nh = MIN(nh, sizeof(hd) / 2);
+		for (gsize i = 0; i < nh; i++) {
+			hd[2 * i] = (guint8) ((guint) hashes[i] >> 8);
+			hd[2 * i + 1] = (guint8) hashes[i];
+		}
+		add_notify(msg, IKE_NOTIFY_SIGNATURE_HASH_ALGORITHMS, hd, 2 * nh);
+	}
 	wire = ike_message_encode(msg, &error);
 	if (wire == NULL) {
 		sa->fail = "cannot encode IKE_SA_INIT";
@@ -221,6 +244,31 @@ psk_auth(const LoadConfig *cfg, LoadSa *sa, GBytes *real, GBytes *nonce,
 	return crypto_auth_psk(sa->suite.prf, cfg->psk, od, ol, NULL);
 }
 
+/* §2.15 with RFC 7427: AUTH data = AlgorithmIdentifier | signature over
+ * <SignedOctets> with our key (method 14). */
+static GBytes *
+sig_auth(const LoadConfig *cfg, LoadSa *sa, GBytes *id_body)
+{
+	g_autoptr(GBytes) octets = NULL;
+	g_autoptr(GBytes) sig = NULL;
+	gsize rl, nl, bl, ol;
+	const guint8 *rd = g_bytes_get_data(sa->init_request, &rl);
+	const guint8 *nd = g_bytes_get_data(sa->nr, &nl);
+	const guint8 *bd = g_bytes_get_data(id_body, &bl);
+	const guint8 *od;
+
+	octets = crypto_auth_signed_octets(sa->suite.prf, rd, rl, nd, nl, sa->keys.sk_pi, bd, bl,
+	                                   NULL);
+	if (octets == NULL)
+		return NULL;
+	od = g_bytes_get_data(octets, &ol);
+	sig = crypto_sign(cfg->key, cfg->scheme, od, ol, NULL);
+	if (sig == NULL)
+		return NULL;
+	od = g_bytes_get_data(sig, &ol);
+	return crypto_auth_sig_build(cfg->scheme, od, ol, NULL);
+}
+
 static GBytes *
 payload_body(const IkePayload *p)
 {
@@ -247,7 +295,6 @@ build_auth(const LoadConfig *cfg, LoadSa *sa, GBytes **reply)
 	g_autoptr(IkeMessage) msg = NULL;
 	g_autoptr(GByteArray) plain = g_byte_array_new();
 	g_autoptr(GBytes) auth = NULL;
-	g_autofree char *id_text = format_id(cfg->id_format, sa->index + 1);
 	g_autofree guint8 *zeros = NULL;
 	EngineId id = {0};
 	IkePayload *idi;
@@ -256,29 +303,53 @@ build_auth(const LoadConfig *cfg, LoadSa *sa, GBytes **reply)
 	gsize n, body_len, aad_len;
 	const guint8 *d;
 
-	if (!engine_id_from_text(id_text, &id, NULL) || id.type == 0) {
-		engine_id_clear(&id);
-		sa->fail = "bad --id-format";
-		return FALSE;
+	if (cfg->cert_id.type != 0) {
+		/* one identity, the certificate's, for every SA */
+		id.type = cfg->cert_id.type;
+		id.data = g_bytes_ref(cfg->cert_id.data);
+	} else {
+		g_autofree char *id_text = format_id(cfg->id_format, sa->index + 1);
+
+		if (!engine_id_from_text(id_text, &id, NULL) || id.type == 0) {
+			engine_id_clear(&id);
+			sa->fail = "bad --id-format";
+			return FALSE;
+		}
 	}
 	d = g_bytes_get_data(id.data, &n);
 	idi = ike_payload_new_id(IKE_PAYLOAD_IDI, id.type, d, n);
 	engine_id_clear(&id);
 	g_ptr_array_add(inner, idi);
 	sa->idi_body = payload_body(idi);
+	for (guint i = 0; cfg->key != NULL && i < cfg->certs->len; i++) {
+		d = g_bytes_get_data(cfg->certs->pdata[i], &n);
+		g_ptr_array_add(inner,
+		                ike_payload_new_cert(IKE_PAYLOAD_CERT, IKE_CERT_X509_SIGNATURE, d, n));
+	}
+	if (cfg->key != NULL && cfg->certreq != NULL) {
+		d = g_bytes_get_data(cfg->certreq, &n);
+		g_ptr_array_add(inner,
+		                ike_payload_new_cert(IKE_PAYLOAD_CERTREQ, IKE_CERT_X509_SIGNATURE, d, n));
+	}
 	if (cfg->remote_id.type != 0) {
 		d = g_bytes_get_data(cfg->remote_id.data, &n);
 		g_ptr_array_add(inner, ike_payload_new_id(IKE_PAYLOAD_IDR, cfg->remote_id.type, d, n));
 	}
-	auth = sa->idi_body != NULL ? psk_auth(cfg, sa, sa->init_request, sa->nr, sa->keys.sk_pi,
-	                                       sa->idi_body)
-	                            : NULL;
+	if (sa->idi_body == NULL)
+		auth = NULL;
+	else if (cfg->key != NULL)
+		auth = sig_auth(cfg, sa, sa->idi_body);
+	else
+		auth = psk_auth(cfg, sa, sa->init_request, sa->nr, sa->keys.sk_pi, sa->idi_body);
 	if (auth == NULL) {
-		sa->fail = "cannot compute AUTH";
+		sa->fail = cfg->key != NULL ? "cannot sign AUTH" : "cannot compute AUTH";
 		return FALSE;
 	}
 	d = g_bytes_get_data(auth, &n);
-	g_ptr_array_add(inner, ike_payload_new_auth(IKE_AUTH_METHOD_SHARED_KEY_MIC, d, n));
+	g_ptr_array_add(inner, ike_payload_new_auth(cfg->key != NULL
+	                                                    ? IKE_AUTH_METHOD_DIGITAL_SIGNATURE
+	                                                    : IKE_AUTH_METHOD_SHARED_KEY_MIC,
+	                                            d, n));
 	if (!cfg->childless) {
 		IkePayload *sa_pl = ike_payload_new(IKE_PAYLOAD_SA);
 		guint8 spi[4];
@@ -407,6 +478,119 @@ first_error(const GPtrArray *chain, const char *prefix)
 	return NULL;
 }
 
+/* ---- the responder's signature ------------------------------------------- */
+
+typedef struct {
+	CERTCertificate *cert; /* verified up to a CA we trust */
+	CryptoPubKey *pub;
+} LoadPeerCert;
+
+void
+load_peer_cert_free(gpointer p)
+{
+	LoadPeerCert *pc = p;
+
+	if (pc->cert != NULL)
+		CERT_DestroyCertificate(pc->cert);
+	g_clear_pointer(&pc->pub, crypto_pubkey_unref);
+	g_free(pc);
+}
+
+/* The responder's certificate (first CERT payload, the others as
+ * intermediates), its chain checked the first time it is seen.  Borrowed;
+ * NULL with sa->fail set. */
+static const LoadPeerCert *
+peer_cert(const LoadConfig *cfg, LoadSa *sa, const IkeMessage *msg)
+{
+	g_autoptr(GPtrArray) inter = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+	g_autoptr(GBytes) ee = NULL;
+	g_autoptr(GError) error = NULL;
+	LoadPeerCert *pc;
+
+	for (guint i = 0; i < msg->inner->len; i++) {
+		const IkePayload *p = g_ptr_array_index(msg->inner, i);
+		GBytes *der;
+
+		if (p->type != IKE_PAYLOAD_CERT || p->u.cert.encoding != IKE_CERT_X509_SIGNATURE)
+			continue;
+		der = g_bytes_new(p->u.cert.data, p->u.cert.data_len);
+		if (ee == NULL)
+			ee = der;
+		else
+			g_ptr_array_add(inter, der);
+	}
+	if (ee == NULL) {
+		sa->fail = "responder sent no certificate";
+		return NULL;
+	}
+	pc = g_hash_table_lookup(cfg->peer_certs, ee);
+	if (pc == NULL) {
+		/* a refused certificate is remembered too (pub NULL), said once */
+		pc = g_new0(LoadPeerCert, 1);
+		pc->cert = crypto_certdb_verify_peer(ee, inter, NULL, 0, &error);
+		if (pc->cert != NULL)
+			pc->pub = crypto_pubkey_new_from_cert(pc->cert, &error);
+		if (pc->pub == NULL)
+			g_printerr("ikebus-load: responder certificate: %s\n", error->message);
+		g_hash_table_insert(cfg->peer_certs, g_steal_pointer(&ee), pc);
+	}
+	if (pc->pub == NULL) {
+		sa->fail = "responder certificate does not verify";
+		return NULL;
+	}
+	return pc;
+}
+
+/* The responder's AUTH (RFC 7427 method 14, or 1/9/10/11 of RFC 7296 and
+ * RFC 4754) over its <SignedOctets>, with the key of its certificate,
+ * which must also certify IDr.  FALSE sets sa->fail. */
+static gboolean
+verify_sig(const LoadConfig *cfg, LoadSa *sa, const IkeMessage *msg, const IkePayload *idr,
+           const IkePayload *auth, GBytes *idr_body)
+{
+	g_autoptr(GBytes) octets = NULL;
+	const LoadPeerCert *pc;
+	CryptoSigScheme scheme;
+	const guint8 *sig, *rd, *nd, *bd, *od;
+	gsize sig_len, rl, nl, bl, ol;
+	guint ec_bits = 0;
+
+	if (auth->u.auth.method == IKE_AUTH_METHOD_DIGITAL_SIGNATURE) {
+		if (!crypto_auth_sig_parse(auth->u.auth.data, auth->u.auth.data_len, &scheme, &sig,
+		                           &sig_len, NULL)) {
+			sa->fail = "responder AUTH: unknown signature algorithm";
+			return FALSE;
+		}
+	} else if (crypto_auth_method_scheme(auth->u.auth.method, &scheme, &ec_bits, NULL)) {
+		sig = auth->u.auth.data;
+		sig_len = auth->u.auth.data_len;
+	} else {
+		sa->fail = "responder AUTH is not a signature";
+		return FALSE;
+	}
+	if (!cfg->verify_peer)
+		return TRUE;
+	pc = peer_cert(cfg, sa, msg);
+	if (pc == NULL)
+		return FALSE;
+	if (!crypto_certdb_cert_matches_id(pc->cert, idr->u.id.id_type, idr->u.id.data,
+	                                   idr->u.id.data_len, NULL)) {
+		sa->fail = "responder certificate does not match IDr";
+		return FALSE;
+	}
+	rd = g_bytes_get_data(sa->init_response, &rl);
+	nd = g_bytes_get_data(sa->ni, &nl);
+	bd = g_bytes_get_data(idr_body, &bl);
+	octets = crypto_auth_signed_octets(sa->suite.prf, rd, rl, nd, nl, sa->keys.sk_pr, bd, bl,
+	                                   NULL);
+	od = octets != NULL ? g_bytes_get_data(octets, &ol) : NULL;
+	if (od == NULL || !crypto_verify(pc->pub, scheme, od, ol, sig, sig_len, NULL)) {
+		sa->fail = "responder AUTH does not verify";
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static void
 process_auth(const LoadConfig *cfg, LoadSa *sa, IkeMessage *msg)
 {
@@ -430,17 +614,25 @@ process_auth(const LoadConfig *cfg, LoadSa *sa, IkeMessage *msg)
 		return;
 	}
 	idr_body = payload_body(idr);
-	want = idr_body != NULL ? psk_auth(cfg, sa, sa->init_response, sa->ni, sa->keys.sk_pr,
-	                                   idr_body)
-	                        : NULL;
-	if (want == NULL || auth->u.auth.method != IKE_AUTH_METHOD_SHARED_KEY_MIC) {
-		sa->fail = "responder AUTH is not a PSK MIC";
+	if (idr_body == NULL) {
+		sa->fail = "responder IDr cannot be encoded";
 		return;
 	}
-	wd = g_bytes_get_data(want, &wl);
-	if (wl != auth->u.auth.data_len || !ikebus_memeq_consttime(wd, auth->u.auth.data, wl)) {
-		sa->fail = "responder AUTH does not verify";
-		return;
+	if (cfg->key != NULL) {
+		if (!verify_sig(cfg, sa, msg, idr, auth, idr_body))
+			return;
+	} else {
+		want = psk_auth(cfg, sa, sa->init_response, sa->ni, sa->keys.sk_pr, idr_body);
+		if (want == NULL || auth->u.auth.method != IKE_AUTH_METHOD_SHARED_KEY_MIC) {
+			sa->fail = "responder AUTH is not a PSK MIC";
+			return;
+		}
+		wd = g_bytes_get_data(want, &wl);
+		if (wl != auth->u.auth.data_len ||
+		    !ikebus_memeq_consttime(wd, auth->u.auth.data, wl)) {
+			sa->fail = "responder AUTH does not verify";
+			return;
+		}
 	}
 	sa->state = LOAD_SA_DONE;
 	if (!cfg->childless) {

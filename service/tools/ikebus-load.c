@@ -8,6 +8,14 @@
  * the IKE_AUTH response, and its own CPU time.  Each IKE SA has its own IDi
  * (--id-format, "%u" = 1..N) so that a responder keeps them all.
  *
+ * With --nss-dir DIR --cert NICK the SAs authenticate with that certificate
+ * and its key instead (RFC 7427 Digital Signature, SHA2-256; RSA PKCS#1 v1.5,
+ * which strongSwan, Libreswan and ikebus all take, or ECDSA), all with the
+ * certificate's subject DN as IDi: the responder must not treat them as
+ * duplicates (strongSwan unique = never, Libreswan uniqueids=no, ikebusd
+ * --uniqueids=no).  The responder's certificate is checked against the
+ * CAs the database trusts and its signature verified, unless --no-verify.
+ *
  * The SAs are left established (no Delete) so that the caller can count
  * them on the responder; the responder is expected to be torn down after.
  * Bounded: stops after --count SAs or --timeout seconds, whichever first.
@@ -29,6 +37,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "auth-sig.h"
+#include "certdb.h"
 #include "config/connection.h"
 #include "ikebus-load.h"
 #include "nss-init.h"
@@ -77,6 +87,9 @@ typedef struct {
 	char *remote_id;
 	char *local_ts;
 	char *remote_ts;
+	char *nss_dir;
+	char *cert;
+	gboolean no_verify;
 } Options;
 
 /* ---- set-up ------------------------------------------------------------ */
@@ -201,15 +214,63 @@ setup_socket(Load *l, const Options *o, GError **error)
 	return TRUE;
 }
 
+/* Our certificate and key (--cert), what we sign with, our IDi and the
+ * CERTREQ hashes; the NSS database is open. */
+static gboolean
+setup_cert(Load *l, const Options *o, GError **error)
+{
+	g_autoptr(CERTCertificate) cert = crypto_certdb_find_cert(o->cert, error);
+	g_autoptr(GPtrArray) cas = NULL;
+
+	if (cert == NULL)
+		return FALSE;
+	l->cfg.key = crypto_certdb_find_key_for_cert(cert, error);
+	if (l->cfg.key == NULL)
+		return FALSE;
+	switch (crypto_privkey_get_key_type(l->cfg.key)) {
+	case CRYPTO_KEY_RSA:
+		l->cfg.scheme = (CryptoSigScheme){CRYPTO_SIG_RSA_PKCS1, CRYPTO_SIG_HASH_SHA2_256};
+		break;
+	case CRYPTO_KEY_EC:
+		l->cfg.scheme = (CryptoSigScheme){CRYPTO_SIG_ECDSA_DER, CRYPTO_SIG_HASH_SHA2_256};
+		break;
+	}
+	l->cfg.certs = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+	g_ptr_array_add(l->cfg.certs, crypto_certdb_cert_der(cert));
+	cas = crypto_certdb_ca_chain(cert, TRUE);
+	for (guint i = 0; i < cas->len; i++)
+		g_ptr_array_add(l->cfg.certs, g_bytes_ref(cas->pdata[i]));
+	if (o->id_format == NULL) {
+		l->cfg.cert_id.type = IKE_ID_DER_ASN1_DN;
+		l->cfg.cert_id.data = crypto_certdb_cert_subject(cert);
+	}
+	l->cfg.certreq = crypto_certdb_trusted_ca_hashes(NULL);
+	if (g_bytes_get_size(l->cfg.certreq) == 0)
+		g_clear_pointer(&l->cfg.certreq, g_bytes_unref);
+	if (l->cfg.certreq == NULL && !o->no_verify) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		            "%s trusts no CA to check the responder with (or --no-verify)",
+		            o->nss_dir);
+		return FALSE;
+	}
+	l->cfg.verify_peer = !o->no_verify;
+	l->cfg.peer_certs = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+	                                          (GDestroyNotify) g_bytes_unref,
+	                                          load_peer_cert_free);
+	return TRUE;
+}
+
 static gboolean
 setup(Load *l, const Options *o, GError **error)
 {
 	g_autofree char *psk = NULL;
 	gsize psk_len = 0;
 
-	if (o->local == NULL || o->remote == NULL || o->psk_file == NULL) {
+	if (o->local == NULL || o->remote == NULL || (o->psk_file == NULL && o->cert == NULL) ||
+	    (o->cert != NULL) != (o->nss_dir != NULL)) {
 		g_set_error_literal(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-		                    "--local, --remote and --psk-file are needed");
+		                    "--local, --remote and --psk-file (or --nss-dir with --cert) "
+		                    "are needed");
 		return FALSE;
 	}
 	if (o->count < 1 || o->in_flight < 1 || o->timeout < 1 || o->retransmit_ms < 10 ||
@@ -221,11 +282,16 @@ setup(Load *l, const Options *o, GError **error)
 	}
 	if (!setup_proposals(l, o, error) || !setup_socket(l, o, error))
 		return FALSE;
-	if (!g_file_get_contents(o->psk_file, &psk, &psk_len, error))
-		return FALSE;
-	g_strchomp(psk);
-	l->cfg.psk = ikebus_secbuf_new_from((const guint8 *) psk, strlen(psk));
-	ikebus_wipe(psk, psk_len);
+	if (o->cert != NULL) {
+		if (!setup_cert(l, o, error))
+			return FALSE;
+	} else {
+		if (!g_file_get_contents(o->psk_file, &psk, &psk_len, error))
+			return FALSE;
+		g_strchomp(psk);
+		l->cfg.psk = ikebus_secbuf_new_from((const guint8 *) psk, strlen(psk));
+		ikebus_wipe(psk, psk_len);
+	}
 	l->cfg.childless = o->childless;
 	l->cfg.fresh_ke = o->fresh_ke;
 	l->cfg.id_format = g_strdup(o->id_format != NULL ? o->id_format : "load-%u@bench.example");
@@ -511,9 +577,11 @@ report(Load *l, double cpu, double wall)
 		printf("reason: %u x %s\n", GPOINTER_TO_UINT(v), (const char *) k);
 	printf("RESULT established=%u failed=%u child_ok=%u child_failed=%u elapsed_s=%.3f "
 	       "setups_per_s=%.1f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f cpu_s=%.3f "
-	       "cpu_pct=%.0f in_flight=%u\n",
+	       "cpu_pct=%.0f in_flight=%u auth=%s peer_verify=%s\n",
 	       l->established, l->failed, l->child_ok, l->child_failed, elapsed, rate, p50, p90, p99,
-	       pmax, cpu, wall > 0 ? 100.0 * cpu / wall : 0.0, l->in_flight);
+	       pmax, cpu, wall > 0 ? 100.0 * cpu / wall : 0.0, l->in_flight,
+	       l->cfg.key != NULL ? crypto_sig_scheme_name(l->cfg.scheme) : "psk",
+	       l->cfg.key == NULL || l->cfg.verify_peer ? "yes" : "no");
 	fflush(stdout);
 }
 
@@ -533,6 +601,11 @@ load_clear(Load *l)
 	g_clear_pointer(&l->cfg.ts_remote, g_array_unref);
 	g_clear_pointer(&l->cfg.ke, crypto_ke_free);
 	g_clear_pointer(&l->cfg.psk, ikebus_secbuf_free);
+	g_clear_pointer(&l->cfg.key, crypto_privkey_unref);
+	g_clear_pointer(&l->cfg.certs, g_ptr_array_unref);
+	g_clear_pointer(&l->cfg.certreq, g_bytes_unref);
+	g_clear_pointer(&l->cfg.peer_certs, g_hash_table_unref);
+	engine_id_clear(&l->cfg.cert_id);
 	g_clear_pointer(&l->cfg.id_format, g_free);
 	engine_id_clear(&l->cfg.remote_id);
 }
@@ -573,24 +646,37 @@ main(int argc, char **argv)
 		{"remote-id", 0, 0, G_OPTION_ARG_STRING, &o.remote_id, "IDr to send (none)", "ID"},
 		{"local-ts", 0, 0, G_OPTION_ARG_STRING, &o.local_ts, "TSi (--local/32)", "CIDR"},
 		{"remote-ts", 0, 0, G_OPTION_ARG_STRING, &o.remote_ts, "TSr (--remote/32)", "CIDR"},
+		{"nss-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.nss_dir,
+		 "NSS database with --cert and the CAs to check the responder with", "DIR"},
+		{"cert", 0, 0, G_OPTION_ARG_STRING, &o.cert,
+		 "authenticate with this certificate (nickname) and its key, not a PSK", "NICK"},
+		{"no-verify", 0, 0, G_OPTION_ARG_NONE, &o.no_verify,
+		 "with --cert: do not check the responder's certificate and signature", NULL},
 		{NULL}};
 	double cpu0;
 	gint64 wall0;
 	int rc;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!g_option_context_parse(ctx, &argc, &argv, &error) || !crypto_nss_init_nodb(&error) ||
+	if (!g_option_context_parse(ctx, &argc, &argv, &error) ||
+	    !(o.nss_dir != NULL ? crypto_certdb_open(o.nss_dir, &error)
+	                        : crypto_nss_init_nodb(&error)) ||
 	    !setup(&l, &o, &error)) {
 		g_printerr("ikebus-load: %s\n", error->message);
 		load_clear(&l);
 		return 1;
 	}
-	printf("ikebus-load: %s -> %s port %u%s, %u IKE SAs%s, %u in flight, ike=%s%s\n", o.local,
-	       o.remote, o.remote_port > 0 ? (guint) o.remote_port : o.no_natt ? 500u : 4500u,
+	printf("ikebus-load: %s -> %s port %u%s, %u IKE SAs%s, %u in flight, ike=%s%s, auth %s%s\n",
+	       o.local, o.remote,
+	       o.remote_port > 0 ? (guint) o.remote_port : o.no_natt ? 500u : 4500u,
 	       l.cfg.natt ? " (non-ESP marker)" : "", l.count,
 	       l.cfg.childless ? " (childless)" : " with a Child SA each", l.in_flight,
 	       o.ike != NULL ? o.ike : "(defaults)",
-	       l.cfg.fresh_ke ? ", fresh key pair per SA" : ", one key pair reused");
+	       l.cfg.fresh_ke ? ", fresh key pair per SA" : ", one key pair reused",
+	       l.cfg.key != NULL ? crypto_sig_scheme_name(l.cfg.scheme) : "PSK",
+	       l.cfg.key == NULL ? ""
+	       : l.cfg.verify_peer ? " (responder's certificate and signature checked)"
+	                           : " (--no-verify: responder's signature not checked)");
 	fflush(stdout);
 	cpu0 = cpu_seconds();
 	wall0 = g_get_monotonic_time();
@@ -607,5 +693,7 @@ main(int argc, char **argv)
 	g_free(o.remote_id);
 	g_free(o.local_ts);
 	g_free(o.remote_ts);
+	g_free(o.nss_dir);
+	g_free(o.cert);
 	return rc;
 }

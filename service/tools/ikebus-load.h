@@ -12,6 +12,12 @@
  * derivation.  That keeps the generator from being the bottleneck; it
  * measures its own CPU time so that the claim can be checked.
  *
+ * Authentication: PSK (§2.15), or with --cert a signature (RFC 7427 Digital
+ * Signature, method 14, SHA2-256: RSA PKCS#1 v1.5 or ECDSA) with our
+ * certificate from the NSS database.  Every SA signs for itself (the signed
+ * octets hold the responder's nonce), so an RSA suite costs the generator
+ * one private-key operation per SA, as it costs the responder.
+ *
  * Everything runs on one thread.  A failed SA carries a static reason string
  * in LoadSa.fail (interned notify names included), counted per reason.
  */
@@ -21,6 +27,7 @@
 #include <netinet/in.h>
 
 #include "engine-private.h"
+#include "sign.h"
 
 G_BEGIN_DECLS
 
@@ -50,6 +57,14 @@ typedef struct {
 	struct sockaddr_storage remote;
 	gboolean natt; /* IKE on the NAT-T port: non-ESP marker */
 	guint32 spi_prefix; /* high half of every SPIi; the low half is the index */
+	/* certificate authentication (--cert); key NULL: PSK */
+	CryptoPrivKey *key;
+	CryptoSigScheme scheme; /* what we sign with (method 14) */
+	GPtrArray *certs;       /* GBytes DER: ours, then its issuer when not a root */
+	EngineId cert_id;       /* IDi: the certificate's subject DN, or --id-format */
+	GBytes *certreq;        /* SHA-1 hashes of the CAs we trust, or NULL */
+	gboolean verify_peer;   /* check the responder's certificate and signature */
+	GHashTable *peer_certs; /* responder cert DER -> LoadPeerCert: chain checked once */
 } LoadConfig;
 
 typedef struct {
@@ -79,6 +94,9 @@ typedef struct {
 	const char *fail;       /* reason, static */
 	const char *child_fail; /* Child SA refused (the IKE SA is up) */
 } LoadSa;
+
+/* Frees a LoadPeerCert (the values of LoadConfig.peer_certs). */
+void load_peer_cert_free(gpointer p);
 
 /* Builds the IKE_SA_INIT request of @sa (fresh nonce unless retrying with a
  * cookie); FALSE sets sa->fail. */

@@ -4,9 +4,16 @@
  * derivation for every KE group, and sign / verify for the signature schemes
  * IKEv2 peers use most.  Each measurement runs for about --seconds.
  *
+ * With --handshake, the public-key work of one responder handshake with
+ * certificates instead (tests/bench/handshake's crypto ceiling for its
+ * rsa2048 and ecdsa256 suites): Curve25519 key pair + derivation, one
+ * signature with the responder's key and one verification with the
+ * initiator's, in one loop.  The certificate chain check is left out.
+ *
  * Output, one line per measurement (stable; the fields are space-separated):
  *   ke <iana id> <group> keygen+derive <ops/s> ops/s
  *   sig <key> <scheme> sign|verify <ops/s> ops/s
+ *   hs <suite> <group>+<scheme> keygen+derive+sign+verify <ops/s> ops/s
  * or one JSON document with --json.
  */
 #include <locale.h>
@@ -200,11 +207,76 @@ bench_sig(Bench *b)
 	return TRUE;
 }
 
+/* ---- one responder handshake with certificates ----------------------------- */
+
+typedef struct {
+	KeData ke;
+	SigData sig;
+} HsData;
+
+static gboolean
+op_handshake(gpointer data)
+{
+	HsData *d = data;
+
+	return op_ke(&d->ke) && op_sign(&d->sig) && op_verify(&d->sig);
+}
+
+static gboolean
+bench_handshake(Bench *b)
+{
+	static const struct {
+		const char *name;
+		CryptoKeyType type;
+		guint bits;
+		CryptoSigScheme scheme; /* what ikebus-load and the responders use */
+	} v[] = {
+		{ "rsa2048", CRYPTO_KEY_RSA, 2048, { CRYPTO_SIG_RSA_PKCS1, CRYPTO_SIG_HASH_SHA2_256 } },
+		{ "ecdsa256", CRYPTO_KEY_EC, 256, { CRYPTO_SIG_ECDSA_DER, CRYPTO_SIG_HASH_SHA2_256 } },
+	};
+	const CryptoKeGroup *group = crypto_ke_group_lookup_name("curve25519");
+
+	if (group == NULL) {
+		g_printerr("curve25519: not available\n");
+		return FALSE;
+	}
+	for (gsize i = 0; i < sizeof(sig_msg); i++)
+		sig_msg[i] = (guint8) i;
+	for (gsize i = 0; i < G_N_ELEMENTS(v); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(CryptoKe) peer = crypto_ke_new(group, &error);
+		g_autoptr(CryptoPrivKey) priv = NULL;
+		g_autoptr(CryptoPubKey) pub = NULL;
+		g_autoptr(GBytes) sig = NULL;
+		g_autofree char *name = NULL;
+		HsData d;
+		double ops;
+
+		if (peer != NULL)
+			priv = crypto_privkey_generate(v[i].type, v[i].bits, &error);
+		if (priv != NULL) {
+			pub = crypto_privkey_dup_public(priv);
+			sig = crypto_sign(priv, v[i].scheme, sig_msg, sizeof(sig_msg), &error);
+		}
+		if (sig == NULL) {
+			g_printerr("%s: %s\n", v[i].name, error->message);
+			return FALSE;
+		}
+		d = (HsData){ { group, peer }, { priv, pub, v[i].scheme, sig } };
+		ops = measure(b, op_handshake, &d);
+		if (ops < 0)
+			return FALSE;
+		name = g_strdup_printf("%s+%s", group->name, crypto_sig_scheme_name(v[i].scheme));
+		report(b, "hs", v[i].name, name, "keygen+derive+sign+verify", ops);
+	}
+	return TRUE;
+}
+
 int
 main(int argc, char **argv)
 {
 	Bench b = { .seconds = 0.5 };
-	gboolean ke_only = FALSE, sig_only = FALSE, ok = TRUE;
+	gboolean ke_only = FALSE, sig_only = FALSE, handshake = FALSE, ok = TRUE;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- public-key crypto benchmark");
 	GOptionEntry entries[] = {
@@ -213,6 +285,9 @@ main(int argc, char **argv)
 		{ "json", 'j', 0, G_OPTION_ARG_NONE, &b.json, "Print one JSON document", NULL },
 		{ "ke-only", 0, 0, G_OPTION_ARG_NONE, &ke_only, "Key exchange only", NULL },
 		{ "sig-only", 0, 0, G_OPTION_ARG_NONE, &sig_only, "Signatures only", NULL },
+		{ "handshake", 0, 0, G_OPTION_ARG_NONE, &handshake,
+		  "Only a responder handshake with certificates: Curve25519 keygen+derive, "
+		  "sign, verify", NULL },
 		G_OPTION_ENTRY_NULL,
 	};
 	guint cores = g_get_num_processors();
@@ -236,9 +311,11 @@ main(int argc, char **argv)
 		printf("# bench-crypto-pk: NSS %s, %u cores online, single-threaded, %.2f s per "
 		       "measurement\n",
 		       NSS_GetVersion(), cores, b.seconds);
-	if (!sig_only)
+	if (handshake)
+		ok = bench_handshake(&b);
+	if (!handshake && !sig_only)
 		ok = bench_ke(&b);
-	if (ok && !ke_only)
+	if (ok && !handshake && !ke_only)
 		ok = bench_sig(&b);
 	if (b.json) {
 		printf("{\"benchmark\": \"crypto-pk\", \"nss\": \"%s\", \"cores\": %u, "

@@ -42,6 +42,7 @@ pubkey="0s$( (printf '\003\001\000\001'; head -c 64 /dev/zero | tr '\0' '\253') 
 # interface method action args... (action "none": no authorization)
 table=(
 	"$M|AddConnection|configure|'t'|{'left-host': <'192.0.2.1'>, 'right-host': <'192.0.2.2'>}|{'replace': <true>}"
+	"$M|AddConnections|configure|[('t', {'left-host': <'192.0.2.1'>, 'right-host': <'192.0.2.2'>})]|{'replace': <true>}"
 	"$M|DeleteConnection|configure|'t'"
 	"$M|GetConnection|none|'t'"
 	"$M|AddPublicKey|configure|'@peer'|'$pubkey'|@a{sv} {}"

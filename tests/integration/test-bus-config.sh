@@ -197,3 +197,68 @@ else
 	case "$out" in ikebusd:*) ;; *) fail "--kernel xfrm printed: $out" ;; esac
 	ok "--kernel xfrm -> exit 1: $out"
 fi
+
+# 11. AddConnections: a batch adds every entry (one polkit check); a bad entry
+# anywhere adds nothing and names its index and key; so does a duplicate or
+# an existing name; persist stores each; a caller without configure is refused
+batch() { # FIRST LAST [BAD-INDEX]: the connections argument, entries b-FIRST..b-LAST
+	local i s=
+	for i in $(seq "$1" "$2"); do
+		host="10.7.$((i / 250)).$((i % 250 + 1))"
+		[ "${3:-}" = "$i" ] && host="not a host"
+		s="$s${s:+, }('b-$i', {'left-host': <'192.0.2.1'>, 'right-host': <'$host'>, 'psk': <true>, 'encrypt': <true>})"
+	done
+	printf '[%s]' "$s"
+}
+gcall() { gdbus call --system --dest org.ikebus.ike1 --object-path /org/ikebus/ike1 --method "$@"; }
+count() { bc get-property org.ikebus.ike1 /org/ikebus/ike1 $M ConnectionCount | sed 's/^u //'; }
+n0=$(count) || fail "ConnectionCount: $n0"
+out=$(gcall $M.AddConnections "$(batch 1 100)" "@a{sv} {}" 2>&1) || fail "AddConnections of 100: $out"
+[ "$(printf '%s' "$out" | grep -o "'/org/ikebus/ike1/connection/b_2d[0-9]*'" | wc -l)" = 100 ] ||
+	fail "AddConnections returned: ${out:0:300}"
+case "$out" in "([objectpath '/org/ikebus/ike1/connection/b_2d1', '/org/ikebus/ike1/connection/b_2d2',"*) ;;
+*) fail "paths not in the order given: ${out:0:200}" ;; esac
+[ "$(count)" = $((n0 + 100)) ] || fail "ConnectionCount after a batch of 100: $(count) (was $n0)"
+objs=$(bc call org.ikebus.ike1 /org/ikebus/ike1 org.freedesktop.DBus.ObjectManager GetManagedObjects)
+[ "$(printf '%s' "$objs" | grep -o '"/org/ikebus/ike1/connection/b_2d[0-9]*"' | sort -u | wc -l)" = 100 ] ||
+	fail "GetManagedObjects does not list the 100 new objects"
+v=$(bc get-property org.ikebus.ike1 /org/ikebus/ike1/connection/b_2d57 org.ikebus.ike1.Connection Options)
+case "$v" in *10.7.0.58*) ;; *) fail "b-57's Options: $v" ;; esac
+ok "AddConnections of 100 -> 100 paths in order, ConnectionCount +100, 100 objects"
+
+before=$(bc call org.ikebus.ike1 /org/ikebus/ike1 org.freedesktop.DBus.ObjectManager GetManagedObjects)
+out=$(gcall $M.AddConnections "$(batch 201 210 205)" "@a{sv} {}" 2>&1) && fail "a bad entry was accepted: $out"
+case "$out" in *org.ikebus.ike1.Error.InvalidArgument:\ connections\[4\]:\ right-host:*) ;;
+*) fail "bad entry 4: $out" ;; esac
+out2=$(gcall $M.AddConnections "[('b-301', {'left-host': <'192.0.2.1'>, 'right-host': <'192.0.2.3'>}), ('b-302', {'left-host': <'192.0.2.1'>, 'right-host': <'192.0.2.3'>, 'left-bogus': <1>})]" \
+	"@a{sv} {}" 2>&1) && fail "an unknown key was accepted"
+case "$out2" in *InvalidArgument:\ connections\[1\]:*left-bogus*) ;; *) fail "unknown key in entry 1: $out2" ;; esac
+out3=$(gcall $M.AddConnections "[('b-401', {'left-host': <'192.0.2.1'>, 'right-host': <'192.0.2.3'>}), ('b-401', {'left-host': <'192.0.2.1'>, 'right-host': <'192.0.2.4'>})]" \
+	"@a{sv} {}" 2>&1) && fail "a duplicate name was accepted"
+case "$out3" in *InvalidArgument:\ connections\[1\]:\ name:*connections\[0\]*) ;; *) fail "duplicate: $out3" ;; esac
+out4=$(gcall $M.AddConnections "$(batch 500 502 | sed "s/'b-502'/'b-7'/")" "@a{sv} {}" 2>&1) &&
+	fail "an existing name without replace was accepted"
+case "$out4" in *org.ikebus.ike1.Error.AlreadyExists:\ connections\[2\]:*b-7*) ;; *) fail "existing: $out4" ;; esac
+out5=$(gcall $M.AddConnections "$(batch 600 601)" "{'bogus': <true>}" 2>&1) && fail "a bad flag was accepted"
+case "$out5" in *InvalidArgument:\ flags:*bogus*) ;; *) fail "bad flag: $out5" ;; esac
+after=$(bc call org.ikebus.ike1 /org/ikebus/ike1 org.freedesktop.DBus.ObjectManager GetManagedObjects)
+[ "$before" = "$after" ] || fail "a refused AddConnections changed the objects"
+[ "$(count)" = $((n0 + 100)) ] || fail "a refused AddConnections changed ConnectionCount"
+ok "bad entry -> ${out#*Error.}; unknown key -> connections[1]; duplicate, existing name, bad flag refused; nothing added"
+
+out=$(gcall $M.AddConnections "$(batch 1 2)" "{'replace': <true>, 'persist': <true>}" 2>&1) ||
+	fail "AddConnections replace+persist: $out"
+[ -e "$WORK/state/b-1.conn" ] && [ -e "$WORK/state/b-2.conn" ] || fail "persist stored no keyfiles"
+[ "$(count)" = $((n0 + 100)) ] || fail "replacing changed ConnectionCount"
+ok "replace + persist: b-1, b-2 replaced and stored"
+
+if command -v runuser >/dev/null; then
+	out=$(runuser -u nobody -- gdbus call --system --dest org.ikebus.ike1 --object-path /org/ikebus/ike1 \
+		--method $M.AddConnections "$(batch 700 709)" "@a{sv} {}" 2>&1) &&
+		fail "nobody's AddConnections was accepted: $out"
+	case "$out" in *org.ikebus.ike1.Error.NotAuthorized*) ;; *) fail "nobody: $out" ;; esac
+	[ "$(count)" = $((n0 + 100)) ] || fail "a refused AddConnections of nobody added connections"
+	ok "nobody -> NotAuthorized; nothing added"
+fi
+"$IKEBUSCTL" --shutdown >/dev/null
+wait_owner no || fail "ikebusd did not stop"

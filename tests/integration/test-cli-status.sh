@@ -141,6 +141,36 @@ assert list(ike) == sorted(ike), "keys are not sorted"
 case "$j" in *not-shown-anywhere*) fail "--json shows the PSK" ;; esac
 ok "--json parses for every status and list form; keys sorted; no secret"
 
+# GetStatus in pages ("offset", "limit"): the pages make the rows of one
+# unpaged call, in order; ikebusctl paging one row per call prints what it
+# prints with its usual pages
+rowkeys() { # JSON of a GetStatus reply -> one "kind name-or-serial" per row
+	python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["data"][0]:
+    print(r["kind"]["data"], r.get("name", r.get("serial", {"data": ""}))["data"])'
+}
+gs() { busctl --system --json=short call org.ikebus.ike1 /org/ikebus/ike1 org.ikebus.ike1.Manager GetStatus "$@"; }
+for form in status showstates connectionstatus briefstatus trafficstatus; do
+	all=$(gs 'sa{sv}' $form 0 | rowkeys) || fail "GetStatus $form"
+	paged=
+	for off in 0 2 4 6 8 10; do
+		paged="$paged$(gs 'sa{sv}' $form 2 offset u $off limit u 2 | rowkeys)
+"
+	done
+	[ "$all" = "$(printf '%s' "$paged" | sed '/^$/d')" ] ||
+		fail "GetStatus $form in pages of 2: $(printf '%s' "$paged" | tr '\n' ' ') vs $(printf '%s' "$all" | tr '\n' ' ')"
+done
+n=$(gs 'sa{sv}' status 1 offset u 1000 | rowkeys | wc -l)
+[ "$n" = 0 ] || fail "GetStatus with an offset past the end: $n rows"
+norm() { sed -E 's/ in [0-9]+s;/ in Ns;/g'; }
+for form in status showstates connectionstatus briefstatus trafficstatus; do
+	a=$(ctl --$form | norm) || fail "--$form failed"
+	b=$(IKEBUSCTL_STATUS_PAGE_ROWS=1 ctl --$form | norm) || fail "--$form, pages of one row, failed"
+	[ "$a" = "$b" ] || fail "--$form in pages of one row differs: $b"
+done
+ok "GetStatus pages of 2 rows make the unpaged rows; ikebusctl pages of 1 row print the same text"
+
 # the agent: while a synchronous --initiate runs, it is registered and only
 # ikebusd may call it (a connection of its own: west-east is busy retransmitting)
 ctl --name agent-test --host 192.0.2.1 --to --host 192.0.2.3 --psk >/dev/null ||

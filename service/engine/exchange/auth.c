@@ -478,6 +478,13 @@ process_response(Task *t, IkeSa *sa, IkeMessage *msg)
 	}
 	ike_sa_set_state(sa, IKE_SA_STATE_ESTABLISHED);
 	log_ike_up(sa, at);
+	/* RFC 5685 §6: the authenticated gateway sends us on; this IKE SA
+	 * (without a Child SA) is deleted once this exchange is done */
+	if (ike_message_get_notify(msg, IKE_NOTIFY_REDIRECT) != NULL &&
+	    redirect_follow_authenticated(sa, ike_message_get_notify(msg, IKE_NOTIFY_REDIRECT))) {
+		g_queue_push_head(sa->queue, task_delete_ike_new(TRUE));
+		return TASK_OK;
+	}
 	child = initiator_child(at, sa, msg);
 	if (sa->request_cb != NULL) {
 		engine_request_finish(sa->request_cb, child);

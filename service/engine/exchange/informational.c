@@ -2,7 +2,8 @@
 /*
  * INFORMATIONAL exchanges (RFC 7296 §1.4): as responder, Delete payloads
  * for the IKE SA or Child SAs, notifies and empty liveness checks; as
- * initiator, an empty request (liveness, §2.4).
+ * initiator, an empty request (liveness, §2.4).  A REDIRECT from the
+ * gateway (RFC 5685 §6) is followed (redirect.c).
  */
 #include "engine-private.h"
 
@@ -59,6 +60,11 @@ process_request(Task *t, IkeSa *sa, IkeMessage *msg)
 		} else if (p->type == IKE_PAYLOAD_DELETE && p->u.del.protocol == IKE_PROTO_ESP &&
 		           p->u.del.spi_size == 4) {
 			delete_children(it, sa, &p->u.del);
+		} else if (p->type == IKE_PAYLOAD_NOTIFY && p->u.notify.type == IKE_NOTIFY_REDIRECT) {
+			/* RFC 5685 §6: off to the new gateway; the old IKE SA
+			 * is deleted once this response is out */
+			if (redirect_follow_authenticated(sa, p) && !it->delete_ike)
+				g_queue_push_tail(sa->queue, task_delete_ike_new(TRUE));
 		} else if (p->type == IKE_PAYLOAD_NOTIFY) {
 			ike_sa_log(sa, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK,
 			           "received INFORMATIONAL notify %s",

@@ -7,6 +7,10 @@
  *     N(NAT_DETECTION_*), ...  -->
  *                              <--    HDR, SAr1, KEr, Nr, N(NAT_DETECTION_*), ...
  *                              <--    HDR, N(INVALID_KE_PAYLOAD | COOKIE | error)
+ *                              <--    HDR, N(REDIRECT)  (RFC 5685)
+ *
+ * A busy responder's COOKIE and the global REDIRECT are sent before any
+ * state exists (ddos.c); this task only sees requests that passed them.
  *
  * The key pair and g^ir come from the crypto worker (TASK_ASYNC); the step
  * is called again when they are ready.
@@ -208,6 +212,7 @@ build_request(Task *t, IkeSa *sa, GPtrArray *payloads)
 	d = g_bytes_get_data(sa->ni, &n);
 	g_ptr_array_add(payloads, ike_payload_new_nonce(d, n));
 	add_common_notifies(sa, payloads);
+	redirect_add_init_notify(sa, payloads); /* RFC 5685 §4, §5 */
 	ike_sa_log(sa, G_LOG_LEVEL_INFO, ENGINE_STATUS_OK, "sent IKE_SA_INIT request to %s (KE %s)",
 	           net_endpoint_to_string(&sa->remote, buf, sizeof(buf)),
 	           ike_name_or_unknown(IKE_REG_KE, sa->ke_group, gbuf, sizeof(gbuf)));
@@ -239,6 +244,16 @@ response_notify(SaInitTask *st, IkeSa *sa, IkeMessage *msg)
 		sa->ke_group = g;
 		g_clear_pointer(&sa->ke, crypto_ke_free);
 		return TASK_RETRY;
+	}
+	/* RFC 5685 §4: the gateway sends us to another one */
+	n = ike_message_get_notify(msg, IKE_NOTIFY_REDIRECT);
+	if (n != NULL) {
+		if (redirect_follow_init(sa, n)) {
+			st->task.fail_status = ENGINE_STATUS_SUPERSEDED;
+			return TASK_FAILED;
+		}
+		st->task.fail_status = ENGINE_STATUS_PEER_ERROR;
+		return TASK_FAILED;
 	}
 	n = ike_message_get_notify(msg, IKE_NOTIFY_COOKIE);
 	if (n != NULL && n->u.notify.data_len >= 1 && n->u.notify.data_len <= 64 &&

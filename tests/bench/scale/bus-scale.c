@@ -4,15 +4,20 @@
  * org.ikebus.ike1 on the system bus (DBUS_SYSTEM_BUS_ADDRESS) and prints one
  * "RESULT key=value ..." line per command:
  *
- *   bus-scale add N [--prefix P] [--in-flight W]
+ *   bus-scale add N [--prefix P] [--in-flight W] [--batch B]
  *       N AddConnection calls (connections P-1 .. P-N, each a distinct
  *       host-to-host PSK connection), at most W unanswered at a time
- *       (pipelined; W=1 is one call after the other on one connection)
+ *       (pipelined; W=1 is one call after the other on one connection);
+ *       with --batch B, AddConnections calls of B connections each (the
+ *       last one smaller), still at most W unanswered
  *   bus-scale managed
  *       one GetManagedObjects: the call (round trip + unmarshalling), the
  *       objects by interface, the reply size
- *   bus-scale status FORM
- *       one GetStatus(FORM): the call, the rows
+ *   bus-scale status FORM [--page N] [--gvariant]
+ *       one GetStatus(FORM): the call, the rows; with --page N, calls of N
+ *       rows ("offset", "limit") one after the other until a short page;
+ *       with --gvariant, encoding "gvariant" (the rows serialised in an ay,
+ *       read in place)
  *   bus-scale delete N [--prefix P] [--in-flight W]
  *   bus-scale counters
  *       GetGlobalStatistics: "ike=N child=N" established by this daemon
@@ -34,6 +39,8 @@ typedef struct {
 	GDBusConnection *bus;
 	const char *prefix;
 	guint n, next, answered, failed, in_flight, max_in_flight;
+	guint per_call; /* > 0: AddConnections with this many each */
+	guint calls;	/* calls to make */
 	gboolean delete;
 	char *first_error;
 	GMainLoop *loop;
@@ -56,14 +63,15 @@ reply_cb(GObject *source, GAsyncResult *res, gpointer data)
 		if (b->first_error == NULL)
 			b->first_error = g_strdup(error->message);
 	}
-	if (b->answered == b->n)
+	if (b->answered == b->calls)
 		g_main_loop_quit(b->loop);
 	else
 		send_more(b);
 }
 
+/* the (name, options) of connection @i */
 static GVariant *
-add_args(const char *prefix, guint i)
+add_entry(const char *prefix, guint i)
 {
 	GVariantBuilder o;
 	char name[64], left[32], right[32];
@@ -78,7 +86,31 @@ add_args(const char *prefix, guint i)
 	g_variant_builder_add(&o, "{sv}", "psk", g_variant_new_boolean(TRUE));
 	g_variant_builder_add(&o, "{sv}", "encrypt", g_variant_new_boolean(TRUE));
 	g_variant_builder_add(&o, "{sv}", "tunnel", g_variant_new_boolean(TRUE));
-	return g_variant_new("(s@a{sv}@a{sv})", name, g_variant_builder_end(&o),
+	return g_variant_new("(s@a{sv})", name, g_variant_builder_end(&o));
+}
+
+static GVariant *
+add_args(const char *prefix, guint i)
+{
+	g_autoptr(GVariant) entry = g_variant_ref_sink(add_entry(prefix, i));
+	const char *name;
+	GVariant *options;
+
+	g_variant_get(entry, "(&s@a{sv})", &name, &options);
+	return g_variant_new("(s@a{sv}@a{sv})", name, options,
+			     g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0));
+}
+
+/* AddConnections of connections @first .. @last */
+static GVariant *
+add_many_args(const char *prefix, guint first, guint last)
+{
+	GVariantBuilder list;
+
+	g_variant_builder_init(&list, G_VARIANT_TYPE("a(sa{sv})"));
+	for (guint i = first; i <= last; i++)
+		g_variant_builder_add_value(&list, add_entry(prefix, i));
+	return g_variant_new("(a(sa{sv})@a{sv})", &list,
 			     g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0));
 }
 
@@ -88,7 +120,14 @@ send_more(Batch *b)
 	while (b->next < b->n && b->in_flight < b->max_in_flight) {
 		guint i = ++b->next;
 
-		if (b->delete) {
+		if (b->per_call > 0) {
+			guint last = MIN(b->n, i + b->per_call - 1);
+
+			b->next = last;
+			g_dbus_connection_call(b->bus, DEST, ROOT, MANAGER, "AddConnections",
+					       add_many_args(b->prefix, i, last), G_VARIANT_TYPE("(ao)"),
+					       G_DBUS_CALL_FLAGS_NONE, 600000, NULL, reply_cb, b);
+		} else if (b->delete) {
 			char name[64];
 
 			g_snprintf(name, sizeof(name), "%s-%u", b->prefix, i);
@@ -105,22 +144,25 @@ send_more(Batch *b)
 }
 
 static int
-run_batch(GDBusConnection *bus, guint n, const char *prefix, guint in_flight, gboolean delete)
+run_batch(GDBusConnection *bus, guint n, const char *prefix, guint in_flight, gboolean delete,
+	  guint per_call)
 {
 	Batch b = { .bus = bus, .prefix = prefix, .n = n, .max_in_flight = in_flight,
-		    .delete = delete };
+		    .delete = delete, .per_call = delete ? 0 : per_call };
 	gint64 t0;
 	double s;
 
 	if (n == 0)
 		return 0;
+	b.calls = b.per_call > 0 ? (n + b.per_call - 1) / b.per_call : n;
 	b.loop = g_main_loop_new(NULL, FALSE);
 	t0 = g_get_monotonic_time();
 	send_more(&b);
 	g_main_loop_run(b.loop);
 	s = (g_get_monotonic_time() - t0) / 1e6;
-	printf("RESULT op=%s calls=%u failed=%u in_flight=%u elapsed_s=%.3f per_s=%.1f\n",
-	       delete ? "delete" : "add", n, b.failed, in_flight, s, n / s);
+	printf("RESULT op=%s connections=%u calls=%u batch=%u failed=%u in_flight=%u elapsed_s=%.3f "
+	       "per_s=%.1f\n",
+	       delete ? "delete" : "add", n, b.calls, b.per_call, b.failed, in_flight, s, n / s);
 	if (b.first_error != NULL)
 		fprintf(stderr, "bus-scale: first error: %s\n", b.first_error);
 	g_main_loop_unref(b.loop);
@@ -167,26 +209,65 @@ run_managed(GDBusConnection *bus)
 	return 0;
 }
 
-static int
-run_status(GDBusConnection *bus, const char *form)
+/* The number of rows of a GetStatus reply, either encoding */
+static gsize
+status_rows(GVariant *reply)
 {
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GVariant) reply = NULL, rows = NULL;
+	g_autoptr(GVariant) rows = g_variant_get_child_value(reply, 0);
+	g_autoptr(GVariant) row = NULL, blob = NULL, inner = NULL;
+	g_autoptr(GBytes) bytes = NULL;
+
+	if (g_variant_n_children(rows) != 1)
+		return g_variant_n_children(rows);
+	row = g_variant_get_child_value(rows, 0);
+	blob = g_variant_lookup_value(row, "rows", G_VARIANT_TYPE_BYTESTRING);
+	if (blob == NULL)
+		return 1;
+	bytes = g_variant_get_data_as_bytes(blob);
+	inner = g_variant_ref_sink(g_variant_new_from_bytes(G_VARIANT_TYPE("aa{sv}"), bytes, FALSE));
+	return g_variant_n_children(inner);
+}
+
+static int
+run_status(GDBusConnection *bus, const char *form, guint page_rows, gboolean gvariant)
+{
 	gint64 t0 = g_get_monotonic_time();
+	gsize rows = 0, bytes = 0;
+	guint pages = 0;
 	double s;
 
-	reply = g_dbus_connection_call_sync(bus, DEST, ROOT, MANAGER, "GetStatus",
-					    g_variant_new_parsed("(%s, @a{sv} {})", form),
-					    G_VARIANT_TYPE("(aa{sv})"), G_DBUS_CALL_FLAGS_NONE, 600000,
-					    NULL, &error);
-	s = (g_get_monotonic_time() - t0) / 1e6;
-	if (reply == NULL) {
-		fprintf(stderr, "bus-scale: GetStatus %s: %s\n", form, error->message);
-		return 2;
+	for (;;) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GVariant) reply = NULL;
+		GVariantBuilder o;
+		gsize n;
+
+		g_variant_builder_init(&o, G_VARIANT_TYPE_VARDICT);
+		if (page_rows > 0) {
+			g_variant_builder_add(&o, "{sv}", "offset", g_variant_new_uint32((guint32) rows));
+			g_variant_builder_add(&o, "{sv}", "limit", g_variant_new_uint32(page_rows));
+		}
+		if (gvariant)
+			g_variant_builder_add(&o, "{sv}", "encoding", g_variant_new_string("gvariant"));
+		reply = g_dbus_connection_call_sync(bus, DEST, ROOT, MANAGER, "GetStatus",
+						    g_variant_new("(s@a{sv})", form,
+								  g_variant_builder_end(&o)),
+						    G_VARIANT_TYPE("(aa{sv})"), G_DBUS_CALL_FLAGS_NONE,
+						    600000, NULL, &error);
+		if (reply == NULL) {
+			fprintf(stderr, "bus-scale: GetStatus %s: %s\n", form, error->message);
+			return 2;
+		}
+		n = status_rows(reply);
+		rows += n;
+		bytes += g_variant_get_size(reply);
+		pages++;
+		if (page_rows == 0 || n < page_rows)
+			break;
 	}
-	rows = g_variant_get_child_value(reply, 0);
-	printf("RESULT op=status form=%s rows=%zu bytes=%zu elapsed_s=%.3f\n", form,
-	       g_variant_n_children(rows), g_variant_get_size(reply), s);
+	s = (g_get_monotonic_time() - t0) / 1e6;
+	printf("RESULT op=status form=%s rows=%zu bytes=%zu calls=%u elapsed_s=%.3f\n", form, rows,
+	       bytes, pages, s);
 	return 0;
 }
 
@@ -218,19 +299,31 @@ main(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GDBusConnection) bus = NULL;
 	const char *prefix = "scale";
-	guint in_flight = 64;
+	guint in_flight = 64, per_call = 0, page_rows = 0;
+	gboolean gvariant = FALSE;
 	int i;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: bus-scale add|delete N [--prefix P] [--in-flight W] | "
-				"managed | status FORM | counters\n");
+		fprintf(stderr, "usage: bus-scale add|delete N [--prefix P] [--in-flight W] "
+				"[--batch B] | "
+				"managed | status FORM [--page N] [--gvariant] | counters\n");
 		return 1;
 	}
-	for (i = 3; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--prefix") == 0)
-			prefix = argv[i + 1];
+	for (i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--gvariant") == 0) {
+			gvariant = TRUE;
+			continue;
+		}
+		if (i + 1 >= argc)
+			break;
+		if (strcmp(argv[i], "--page") == 0)
+			page_rows = (guint) strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--prefix") == 0)
+			prefix = argv[++i];
 		else if (strcmp(argv[i], "--in-flight") == 0)
-			in_flight = (guint) strtoul(argv[i + 1], NULL, 10);
+			in_flight = (guint) strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--batch") == 0)
+			per_call = (guint) strtoul(argv[++i], NULL, 10);
 	}
 	if (in_flight == 0)
 		in_flight = 1;
@@ -241,13 +334,13 @@ main(int argc, char **argv)
 	}
 	if ((strcmp(argv[1], "add") == 0 || strcmp(argv[1], "delete") == 0) && argc >= 3)
 		return run_batch(bus, (guint) strtoul(argv[2], NULL, 10), prefix, in_flight,
-				 argv[1][0] == 'd');
+				 argv[1][0] == 'd', per_call);
 	if (strcmp(argv[1], "counters") == 0)
 		return run_counters(bus);
 	if (strcmp(argv[1], "managed") == 0)
 		return run_managed(bus);
 	if (strcmp(argv[1], "status") == 0 && argc >= 3)
-		return run_status(bus, argv[2]);
+		return run_status(bus, argv[2], page_rows, gvariant);
 	fprintf(stderr, "bus-scale: unknown command %s\n", argv[1]);
 	return 1;
 }

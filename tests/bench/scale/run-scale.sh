@@ -5,7 +5,9 @@
 #
 #   add    time to add SCALE_CONNS connections over D-Bus: ikebusctl (whack
 #          syntax) once per connection (SCALE_CLI_CONNS of them), and
-#          bus-scale pipelined (SCALE_INFLIGHT calls unanswered) and one by one
+#          bus-scale pipelined (SCALE_INFLIGHT calls unanswered) and one by one,
+#          and bus-scale --batch B (AddConnections of B connections per call, one
+#          polkit check each) for each B of SCALE_BATCH
 #   list   SCALE_SAS IKE SAs each with a Child SA from ikebus-load; RSS per SA;
 #          time to list them: GetManagedObjects (bus-scale: the call; busctl:
 #          call + printing), ikebusctl --status, --trafficstatus, --status --json;
@@ -19,11 +21,16 @@
 #
 #   SCALE_PHASES="add list big peers"   SCALE_CONNS=10000 SCALE_CLI_CONNS=10000
 #   SCALE_SAS=10000 SCALE_BIG=100000 SCALE_PEER_SAS=10000 SCALE_INFLIGHT=64
+#   SCALE_BATCH="100 1000 10000" (AddConnections sizes; "" for none)
 #   SCALE_GEN_INFLIGHT=64 (handshakes in flight)  SCALE_CMD_TIMEOUT=300 (each
 #   listing command is stopped after this many seconds and shown as such)  SCALE_PERF=PREFIX (perf record
 #   -e cpu-clock -g the daemon during each listing and add run into PREFIX.*;
 #   SCALE_PERF_G="--call-graph dwarf" for stacks through GLib)
 #   IKEBUSCTL=PATH  another ikebusctl (a client change measured against this daemon)
+#   SCALE_HOOK="COMMANDS"  run by bash after the listings of list/big, with
+#          DBUS_SYSTEM_BUS_ADDRESS, RESP_PID (ikebusd) and SCALE_N set (profiling)
+#   SCALE_OLD_CTL=PATH  also time this ikebusctl's listings (e.g. one from before
+#          GetStatus paging, which asks for all rows in one call)
 #   INTEROP_DIR, TESTBUS   the harnesses [../shared/interop, ../shared/testbus]
 #
 # Memory per SA is (RSS after N - RSS after a 500-SA childless warm-up) / N, from
@@ -41,9 +48,12 @@ SCALE_SAS=${SCALE_SAS:-10000}
 SCALE_BIG=${SCALE_BIG:-100000}
 SCALE_PEER_SAS=${SCALE_PEER_SAS:-10000}
 SCALE_INFLIGHT=${SCALE_INFLIGHT:-64}
+SCALE_BATCH=${SCALE_BATCH-"100 1000 10000"}
 SCALE_GEN_INFLIGHT=${SCALE_GEN_INFLIGHT:-64}
 SCALE_PERF=${SCALE_PERF:-}
 SCALE_CMD_TIMEOUT=${SCALE_CMD_TIMEOUT:-300}
+SCALE_OLD_CTL=${SCALE_OLD_CTL:-}
+SCALE_HOOK=${SCALE_HOOK:-}
 INTEROP_DIR=${INTEROP_DIR:-$top/../shared/interop}
 TESTBUS=${TESTBUS:-$top/../shared/testbus}
 
@@ -240,13 +250,27 @@ list_run() {   # N: time every listing form
   c0=$(cpu_s "$RESP_PID"); res=$(bus "$BUSSCALE" status trafficstatus)
   ROWS_LIST+=("| $1 | \`bus-scale status trafficstatus\` (GetStatus call) | $(echo "$res" | field elapsed_s) | $(cpu_delta "$c0") | $(echo "$res" | field rows) rows, $(echo "$res" | field bytes) bytes |")
   note "row: ${ROWS_LIST[-1]}"
+  for how in "--page 5000" "--page 5000 --gvariant"; do   # GetStatus in pages, as ikebusctl asks (one call at a time here)
+    c0=$(cpu_s "$RESP_PID"); res=$(bus "$BUSSCALE" status showstates $how)
+    ROWS_LIST+=("| $1 | \`bus-scale status showstates $how\` ($(echo "$res" | field calls) GetStatus calls) | $(echo "$res" | field elapsed_s) | $(cpu_delta "$c0") | $(echo "$res" | field rows) rows, $(echo "$res" | field bytes) bytes |")
+    note "row: ${ROWS_LIST[-1]}"
+  done
   time_cmd "busctl --system call org.ikebus.ike1 /org/ikebus/ike1 org.freedesktop.DBus.ObjectManager GetManagedObjects" \
     busctl --system call org.ikebus.ike1 /org/ikebus/ike1 org.freedesktop.DBus.ObjectManager GetManagedObjects
   time_cmd "ikebusctl --status" "$IKEBUSCTL" --status
+  time_cmd "ikebusctl --showstates" "$IKEBUSCTL" --showstates
   time_cmd "ikebusctl --trafficstatus" "$IKEBUSCTL" --trafficstatus
   time_cmd "ikebusctl --status --json" "$IKEBUSCTL" --status --json
   time_cmd "ikebusctl --trafficstatus --json" "$IKEBUSCTL" --trafficstatus --json
+  if [ -n "$SCALE_OLD_CTL" ]; then   # a client without GetStatus paging: one call per form
+    time_cmd "old ikebusctl --status (unpaged)" "$SCALE_OLD_CTL" --status
+    time_cmd "old ikebusctl --trafficstatus (unpaged)" "$SCALE_OLD_CTL" --trafficstatus
+    time_cmd "old ikebusctl --status --json (unpaged)" "$SCALE_OLD_CTL" --status --json
+  fi
   stop_perf
+  # anything else against this daemon: run with DBUS_SYSTEM_BUS_ADDRESS and RESP_PID set
+  [ -n "$SCALE_HOOK" ] && { bus env RESP_PID="$RESP_PID" SCALE_N="$1" bash -c "$SCALE_HOOK" >&2 || note "SCALE_HOOK failed"; }
+  return 0
 }
 
 # ---- phases --------------------------------------------------------------------
@@ -267,6 +291,20 @@ phase_add() {
   note "row: ${ROWS_ADD[-1]}"
   note "ikebusctl x $n: ${el}s"
   bus "$BUSSCALE" delete "$n" --prefix cli --in-flight "$SCALE_INFLIGHT" > /dev/null
+  # batched: AddConnections, one polkit check per call (each run deleted after)
+  for bsz in $SCALE_BATCH; do
+    start_perf "add-b$bsz"
+    c0=$(cpu_s "$RESP_PID")
+    res=$(bus "$BUSSCALE" add "$SCALE_CONNS" --prefix "b$bsz" --in-flight "$SCALE_INFLIGHT" --batch "$bsz")
+    c1=$(cpu_s "$RESP_PID")
+    stop_perf
+    note "bus-scale add $SCALE_CONNS --batch $bsz: $res"
+    ROWS_ADD+=("| $SCALE_CONNS | \`bus-scale add $SCALE_CONNS --batch $bsz\` (AddConnections, $(echo "$res" | field calls) calls) | $(echo "$res" | field calls | awk -v w="$SCALE_INFLIGHT" '{ print ($1 < w ? $1 : w) }') | $(echo "$res" | field elapsed_s) | $(echo "$res" | field per_s) | $(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }') |")
+    note "row: ${ROWS_ADD[-1]}"
+    n=$(bus busctl --system get-property org.ikebus.ike1 /org/ikebus/ike1 org.ikebus.ike1.Manager ConnectionCount | awk '{print $2}')
+    note "ConnectionCount after: $n"
+    bus "$BUSSCALE" delete "$SCALE_CONNS" --prefix "b$bsz" --in-flight "$SCALE_INFLIGHT" > /dev/null
+  done
   for w in "$SCALE_INFLIGHT" 1; do
     start_perf "add-w$w"
     c0=$(cpu_s "$RESP_PID")

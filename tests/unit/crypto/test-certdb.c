@@ -4,10 +4,12 @@
  * from tests/unit/crypto/data/certdb (made by generate.sh there): lookups by
  * nickname and CKAID, chain verification (good, intermediate, untrusted CA,
  * expired, required CA), IDs against the certificate, CERTREQ hashes, RFC
- * 3110 keys and DN text.
+ * 3110 keys and DN text; the kept credentials and verified chains (reused
+ * until forgotten or expired, failures never kept).
  */
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <pk11pub.h>
 #include <string.h>
 
 #include "certdb.h"
@@ -251,6 +253,269 @@ test_certreq(void)
 	g_assert_nonnull(memmem(g_bytes_get_data(all, NULL), g_bytes_get_size(all), want, wl));
 }
 
+static CryptoCertdbCacheStats
+stats(void)
+{
+	CryptoCertdbCacheStats st;
+
+	crypto_certdb_cache_stats(&st);
+	return st;
+}
+
+static void
+test_cred_cache(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CryptoCred) a = NULL;
+	g_autoptr(CryptoCred) b = NULL;
+	g_autoptr(CryptoCred) raw = NULL;
+	g_autoptr(CERTCertificate) west = crypto_certdb_find_cert("west-rsa", NULL);
+	g_autoptr(CERTCertificate) doomed = NULL;
+	g_autofree char *raw_id = load_text("west-raw.ckaid");
+	g_autofree char *ec_id = load_text("east-ec.ckaid");
+	g_autofree char *inter_hex = load_text("inter.spki.sha1");
+	g_autofree guint8 *inter = NULL;
+	CryptoCertdbCacheStats st0 = stats(), st;
+	gsize il;
+
+	a = crypto_certdb_cred_get("west-rsa", NULL, TRUE, &error);
+	g_assert_no_error(error);
+	b = crypto_certdb_cred_get("west-rsa", NULL, TRUE, &error);
+	g_assert_no_error(error);
+	st = stats();
+	g_assert_cmpuint(st.cred_misses - st0.cred_misses, ==, 1);
+	g_assert_cmpuint(st.cred_hits - st0.cred_hits, ==, 1);
+	g_assert_true(a == b);
+	g_assert_true(CERT_CompareCerts(crypto_cred_get_cert(a), west));
+	g_assert_cmpint(crypto_privkey_get_key_type(crypto_cred_get_key(a)), ==, CRYPTO_KEY_RSA);
+	/* a session copy of the database key (in memory in the softoken) */
+	g_assert_true(crypto_privkey_get_nss(crypto_cred_get_key(a))->pkcs11IsTemp);
+	g_assert_cmpmem(g_bytes_get_data(crypto_cred_get_der(a), NULL),
+			g_bytes_get_size(crypto_cred_get_der(a)), west->derCert.data, west->derCert.len);
+	g_assert_cmpmem(g_bytes_get_data(crypto_cred_get_subject(a), NULL),
+			g_bytes_get_size(crypto_cred_get_subject(a)), west->derSubject.data,
+			west->derSubject.len);
+	g_assert_cmpuint(crypto_cred_get_ca_chain(a, FALSE)->len, ==, 0);
+	g_clear_pointer(&b, crypto_cred_unref);
+
+	/* by CKAID: a certificate through an intermediate, a raw key */
+	b = crypto_certdb_cred_get(NULL, ec_id, TRUE, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(crypto_cred_get_cert(b));
+	g_assert_cmpuint(crypto_cred_get_ca_chain(b, FALSE)->len, ==, 1);
+	g_assert_cmpuint(crypto_cred_get_ca_chain(b, TRUE)->len, ==, 1);
+	inter = unhex(inter_hex, &il);
+	g_assert_true(crypto_cred_chain_matches_hashes(b, inter, il));
+	g_assert_false(crypto_cred_chain_matches_hashes(a, inter, il));
+	raw = crypto_certdb_cred_get(NULL, raw_id, TRUE, &error);
+	g_assert_no_error(error);
+	g_assert_null(crypto_cred_get_cert(raw));
+	g_assert_nonnull(crypto_cred_get_key(raw));
+	g_assert_null(crypto_cred_get_der(raw));
+
+	/* failures are not kept */
+	st0 = stats();
+	g_assert_null(crypto_certdb_cred_get("no-such-cert", NULL, TRUE, &error));
+	g_assert_error(error, CRYPTO_ERROR, CRYPTO_ERROR_FAILED);
+	g_clear_error(&error);
+	g_assert_null(crypto_certdb_cred_get("no-such-cert", NULL, TRUE, &error));
+	g_clear_error(&error);
+	st = stats();
+	g_assert_cmpuint(st.cred_misses - st0.cred_misses, ==, 2);
+	g_assert_cmpuint(st.cred_hits - st0.cred_hits, ==, 0);
+
+	/* a certificate and key deleted from the database: still used until
+	 * forgotten (the connection was replaced, or Reread), then not */
+	import_key("east-rsa");
+	import_cert("east-rsa.der", "east-rsa", FALSE);
+	g_clear_pointer(&b, crypto_cred_unref);
+	b = crypto_certdb_cred_get("east-rsa", NULL, TRUE, &error);
+	g_assert_no_error(error);
+	doomed = crypto_certdb_find_cert("east-rsa", &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(PK11_DeleteTokenCertAndKey(doomed, NULL), ==, SECSuccess);
+	g_clear_pointer(&doomed, CERT_DestroyCertificate);
+	g_clear_pointer(&b, crypto_cred_unref);
+	b = crypto_certdb_cred_get("east-rsa", NULL, TRUE, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(crypto_cred_get_key(b));
+	{
+		CryptoSigScheme s = { CRYPTO_SIG_RSA_PKCS1, CRYPTO_SIG_HASH_SHA2_256 };
+		g_autoptr(GBytes) sig = crypto_sign(crypto_cred_get_key(b), s,
+						    (const guint8 *) "abc", 3, &error);
+
+		g_assert_no_error(error);
+		g_assert_nonnull(sig);
+	}
+	g_clear_pointer(&b, crypto_cred_unref);
+	crypto_certdb_forget_cred("east-rsa", NULL);
+	b = crypto_certdb_cred_get("east-rsa", NULL, TRUE, &error);
+	g_assert_null(b);
+	g_assert_error(error, CRYPTO_ERROR, CRYPTO_ERROR_FAILED);
+	g_clear_error(&error);
+
+	/* not kept at all (TTL 0): every call looks up */
+	crypto_certdb_cache_set_ttl(0, 60);
+	st0 = stats();
+	g_clear_pointer(&b, crypto_cred_unref);
+	b = crypto_certdb_cred_get("west-rsa", NULL, TRUE, &error);
+	g_assert_no_error(error);
+	g_clear_pointer(&b, crypto_cred_unref);
+	crypto_certdb_forget_cred("west-rsa", NULL);
+	b = crypto_certdb_cred_get("west-rsa", NULL, TRUE, &error);
+	g_assert_no_error(error);
+	g_clear_pointer(&b, crypto_cred_unref);
+	b = crypto_certdb_cred_get("west-rsa", NULL, TRUE, &error);
+	g_assert_no_error(error);
+	st = stats();
+	g_assert_cmpuint(st.cred_misses - st0.cred_misses, ==, 3);
+	g_assert_cmpuint(st.cred_hits - st0.cred_hits, ==, 0);
+	crypto_certdb_cache_set_ttl(60, 60);
+}
+
+static CERTCertificate *
+verify_cached_pub(const char *file, const char *inter, const char *ca_dn, char **subject,
+		  CryptoPubKey **pub, GError **error)
+{
+	g_autoptr(GBytes) ee = load(file);
+	g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+	g_autoptr(GBytes) dn = NULL;
+
+	if (inter != NULL)
+		g_ptr_array_add(chain, load(inter));
+	if (ca_dn != NULL)
+		dn = crypto_dn_from_text(ca_dn, NULL);
+	return crypto_certdb_verify_peer_cached(ee, chain, dn, subject, pub, error);
+}
+
+static CERTCertificate *
+verify_cached(const char *file, const char *inter, const char *ca_dn, char **subject,
+	      GError **error)
+{
+	return verify_cached_pub(file, inter, ca_dn, subject, NULL, error);
+}
+
+static void
+set_trust(const char *nick, const char *trust_text)
+{
+	g_autoptr(CERTCertificate) c = crypto_certdb_find_cert(nick, NULL);
+	CERTCertTrust trust;
+
+	g_assert_nonnull(c);
+	g_assert_cmpint(CERT_DecodeTrustString(&trust, trust_text), ==, SECSuccess);
+	g_assert_cmpint(CERT_ChangeCertTrust(CERT_GetDefaultCertDB(), c, &trust), ==, SECSuccess);
+}
+
+static void
+test_verify_cache(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CERTCertificate) c = NULL;
+	g_autofree char *subject = NULL;
+	g_autoptr(CryptoPubKey) pub = NULL;
+	CryptoCertdbCacheStats st0, st;
+
+	crypto_certdb_forget_caches();
+	st0 = stats();
+	c = verify_cached("east-ec.der", "inter.der", NULL, &subject, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(strstr(subject, "CN=east.example"));
+	g_clear_pointer(&c, CERT_DestroyCertificate);
+	g_clear_pointer(&subject, g_free);
+	c = verify_cached_pub("east-ec.der", "inter.der", NULL, &subject, &pub, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(c);
+	g_assert_nonnull(strstr(subject, "CN=east.example"));
+	g_clear_pointer(&c, CERT_DestroyCertificate);
+	st = stats();
+	g_assert_cmpuint(st.verify_misses - st0.verify_misses, ==, 1);
+	g_assert_cmpuint(st.verify_hits - st0.verify_hits, ==, 1);
+	/* the kept public key still checks each signature */
+	{
+		g_autoptr(CERTCertificate) ec = crypto_certdb_find_cert("east-ec", NULL);
+		g_autoptr(CryptoPrivKey) key = crypto_certdb_find_key_for_cert(ec, NULL);
+		CryptoSigScheme s = { CRYPTO_SIG_ECDSA_DER, CRYPTO_SIG_HASH_SHA2_256 };
+		g_autoptr(GBytes) sig = crypto_sign(key, s, (const guint8 *) "abc", 3, NULL);
+		g_autoptr(CryptoPubKey) again = NULL;
+
+		g_assert_nonnull(pub);
+		g_assert_true(crypto_verify(pub, s, (const guint8 *) "abc", 3,
+					    g_bytes_get_data(sig, NULL), g_bytes_get_size(sig), NULL));
+		g_assert_false(crypto_verify(pub, s, (const guint8 *) "abd", 3,
+					     g_bytes_get_data(sig, NULL), g_bytes_get_size(sig),
+					     &error));
+		g_assert_error(error, CRYPTO_ERROR, CRYPTO_ERROR_AUTH);
+		g_clear_error(&error);
+		c = verify_cached_pub("east-ec.der", "inter.der", NULL, NULL, &again, &error);
+		g_assert_no_error(error);
+		g_clear_pointer(&c, CERT_DestroyCertificate);
+		g_assert_true(again == pub);
+		g_clear_pointer(&pub, crypto_pubkey_unref);
+	}
+	st0 = stats();
+
+	/* another required CA, other intermediates: not the same question */
+	c = verify_cached("east-ec.der", "inter.der", "O=Test, CN=Test CA", NULL, &error);
+	g_assert_no_error(error);
+	g_clear_pointer(&c, CERT_DestroyCertificate);
+	c = verify_cached("east-ec.der", "inter.der", "O=Other, CN=Other CA", NULL, &error);
+	g_assert_error(error, CRYPTO_ERROR, CRYPTO_ERROR_AUTH);
+	g_clear_error(&error);
+	c = verify_cached("east-ec.der", NULL, NULL, NULL, &error);
+	g_clear_pointer(&c, CERT_DestroyCertificate);
+	g_clear_error(&error);
+	st = stats();
+	g_assert_cmpuint(st.verify_misses - st0.verify_misses, ==, 3);
+	g_assert_cmpuint(st.verify_hits - st0.verify_hits, ==, 0);
+
+	/* an invalid chain is refused every time, never from a kept answer
+	 * (/certdb/certreq trusts the other CA: not here) */
+	import_cert("other-ca.der", "test-other-ca", FALSE);
+	set_trust("test-other-ca", ",,");
+	st0 = stats();
+	for (guint i = 0; i < 3; i++) {
+		c = verify_cached("rogue.der", "other-ca.der", NULL, NULL, &error);
+		g_assert_null(c);
+		g_assert_error(error, CRYPTO_ERROR, CRYPTO_ERROR_AUTH);
+		g_clear_error(&error);
+	}
+	st = stats();
+	g_assert_cmpuint(st.verify_misses - st0.verify_misses, ==, 3);
+	g_assert_cmpuint(st.verify_hits - st0.verify_hits, ==, 0);
+
+	/* the root distrusted: a kept answer stands until forgotten (Reread)
+	 * or expired, then the chain is refused */
+	set_trust("test-ca", ",,");
+	c = verify_cached("east-ec.der", "inter.der", NULL, NULL, &error);
+	g_assert_no_error(error);
+	g_clear_pointer(&c, CERT_DestroyCertificate);
+	crypto_certdb_forget_caches();
+	c = verify_cached("east-ec.der", "inter.der", NULL, NULL, &error);
+	g_assert_null(c);
+	g_assert_error(error, CRYPTO_ERROR, CRYPTO_ERROR_AUTH);
+	g_clear_error(&error);
+	/* trusted again, kept again; expired (TTL 0) it is checked each time */
+	set_trust("test-ca", "CT,,");
+	c = verify_cached("east-ec.der", "inter.der", NULL, NULL, &error);
+	g_assert_no_error(error);
+	g_clear_pointer(&c, CERT_DestroyCertificate);
+	crypto_certdb_cache_set_ttl(60, 0);
+	st0 = stats();
+	set_trust("test-ca", ",,");
+	c = verify_cached("east-ec.der", "inter.der", NULL, NULL, &error);
+	g_assert_null(c);
+	g_clear_error(&error);
+	set_trust("test-ca", "CT,,");
+	c = verify_cached("east-ec.der", "inter.der", NULL, NULL, &error);
+	g_assert_no_error(error);
+	g_clear_pointer(&c, CERT_DestroyCertificate);
+	st = stats();
+	g_assert_cmpuint(st.verify_misses - st0.verify_misses, ==, 2);
+	g_assert_cmpuint(st.verify_hits - st0.verify_hits, ==, 0);
+	crypto_certdb_cache_set_ttl(60, 60);
+	crypto_certdb_forget_caches();
+}
+
 static void
 test_rfc3110(void)
 {
@@ -348,7 +613,10 @@ main(int argc, char **argv)
 	g_test_add_func("/certdb/certreq", test_certreq);
 	g_test_add_func("/certdb/rfc3110", test_rfc3110);
 	g_test_add_func("/certdb/dn", test_dn);
+	g_test_add_func("/certdb/cred-cache", test_cred_cache);
+	g_test_add_func("/certdb/verify-cache", test_verify_cache);
 	rc = g_test_run();
+	crypto_certdb_forget_caches();
 	{
 		g_autoptr(GDir) d = g_dir_open(dbdir, 0, NULL);
 		const char *name;

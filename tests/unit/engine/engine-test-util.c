@@ -25,7 +25,16 @@ peer_for(TestWire *w, const NetEndpoint *ep)
 		return &w->a;
 	if (net_endpoint_addr_equal(ep, &b))
 		return &w->b;
+	if (w->c.engine != NULL && net_endpoint_parse(w->c.addr, 0, &a) &&
+	    net_endpoint_addr_equal(ep, &a))
+		return &w->c;
 	return NULL;
+}
+
+static const char *
+peer_name(TestWire *w, const TestPeer *p)
+{
+	return p == &w->a ? "a" : p == &w->b ? "b" : "c";
 }
 
 static gboolean
@@ -45,7 +54,7 @@ deliver(gpointer data)
 }
 
 static void
-log_packet(TestWire *w, const TestPeer *from, const NetPacket *pkt)
+log_packet(TestWire *w, const TestPeer *from, const TestPeer *to, const NetPacket *pkt)
 {
 	IkeHeader h;
 	char buf[IKE_NAME_BUF_LEN];
@@ -53,8 +62,7 @@ log_packet(TestWire *w, const TestPeer *from, const NetPacket *pkt)
 	if (!ike_header_peek(pkt->data, pkt->len, &h, NULL))
 		return;
 	g_ptr_array_add(w->log,
-	                g_strdup_printf("%s->%s %s %s %u", from == &w->a ? "a" : "b",
-	                                from == &w->a ? "b" : "a",
+	                g_strdup_printf("%s->%s %s %s %u", peer_name(w, from), peer_name(w, to),
 	                                ike_name_or_unknown(IKE_REG_EXCHANGE, h.exchange_type, buf,
 	                                                    sizeof(buf)),
 	                                (h.flags & IKE_FLAG_RESPONSE) ? "response" : "request",
@@ -75,7 +83,7 @@ wire_send(const NetPacket *pkt, gboolean natt, gpointer user_data)
 		g_ptr_array_add(w->log, g_strdup("dropped"));
 		return TRUE;
 	}
-	log_packet(w, from, pkt);
+	log_packet(w, from, to, pkt);
 	p = g_new0(Pending, 1);
 	p->to = to;
 	p->data = g_memdup2(pkt->data, pkt->len);
@@ -118,7 +126,10 @@ peer_init(TestWire *w, TestPeer *p, const char *addr)
 	/* The mock keys its SAs by SPI alone and both mocks count from the
 	 * same start: move east's counter so the two never hand out equal
 	 * SPIs (a real kernel keys by destination too). */
-	for (guint i = 0; g_strcmp0(addr, "192.0.2.2") == 0 && i < 0x1000; i++) {
+	for (guint i = 0; i < (g_strcmp0(addr, "192.0.2.2") == 0   ? 0x1000u
+	                       : g_strcmp0(addr, "192.0.2.3") == 0 ? 0x2000u
+	                                                           : 0u);
+	     i++) {
 		guint32 spi;
 
 		kernel_backend_get_spi(p->kernel, NULL, NULL, KERNEL_PROTO_ESP, 0, &spi, NULL);
@@ -188,12 +199,21 @@ test_peer_restart(TestPeer *p)
 }
 
 void
+test_wire_add_peer_c(TestWire *w)
+{
+	if (w->c.engine == NULL)
+		peer_init(w, &w->c, "192.0.2.3");
+}
+
+void
 test_wire_free(TestWire *w)
 {
 	Pending *p;
 
 	peer_clear(&w->a);
 	peer_clear(&w->b);
+	if (w->c.engine != NULL)
+		peer_clear(&w->c);
 	if (w->idle != 0)
 		g_source_remove(w->idle);
 	while ((p = g_queue_pop_head(w->pending)) != NULL) {

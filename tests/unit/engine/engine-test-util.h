@@ -29,6 +29,7 @@ typedef gboolean (*TestFilter)(TestWire *w, const TestPeer *from, const guint8 *
 struct TestWire {
 	TestPeer a; /* 192.0.2.1, "west" */
 	TestPeer b; /* 192.0.2.2, "east" */
+	TestPeer c; /* 192.0.2.3: only after test_wire_add_peer_c() (a second gateway) */
 	GQueue *pending;
 	guint idle;
 	TestFilter filter;
@@ -53,6 +54,8 @@ gboolean test_skip_if_stretched(void);
 /* With other timings (fragment size ...) for both engines. */
 TestWire *test_wire_new_with(const EngineTimings *timings);
 void test_wire_free(TestWire *w);
+/* Starts the third peer, c (192.0.2.3), on the wire. */
+void test_wire_add_peer_c(TestWire *w);
 /* Frees @p's engine and kernel without telling the peer (a crash), and
  * starts a fresh one on the same address. */
 void test_peer_restart(TestPeer *p);

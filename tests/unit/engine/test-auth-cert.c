@@ -5,7 +5,10 @@
  * RSA and ECDSA certificates (RFC 7427, method 14), DN identities with
  * %fromcert, raw RSA keys by CKAID and --pubkeyrsa (method 14, and method 1
  * when RFC 7427 is off), an untrusted CA, a required CA the peer lacks, and
- * IDs that the certificate does not carry.
+ * IDs that the certificate does not carry; a second handshake taking our
+ * credentials and the peer's verified chain from certdb's caches, a replaced
+ * connection looking its certificate up again, and a bad chain refused every
+ * time.
  */
 #include <glib/gstdio.h>
 #include <string.h>
@@ -267,6 +270,85 @@ test_untrusted_ca(void)
 	test_wire_free(w);
 }
 
+static CryptoCertdbCacheStats
+stats(void)
+{
+	CryptoCertdbCacheStats st;
+
+	crypto_certdb_cache_stats(&st);
+	return st;
+}
+
+static void
+test_cached(void)
+{
+	TestWire *w = pair(IDS ", 'left-cert': <'west-rsa'>", IDS ", 'right-cert': <'east-rsa'>");
+	TestResult r;
+	CryptoCertdbCacheStats st0, st;
+
+	crypto_certdb_forget_caches();
+	st0 = stats();
+	test_initiate(&w->a, "c", &r, 5000);
+	assert_up(w, &r, "RSA signature (rsa-pkcs1-sha256) and certificate");
+	test_result_clear(&r);
+	/* each side looked up its credential and verified the other's chain */
+	st = stats();
+	g_assert_cmpuint(st.cred_misses - st0.cred_misses, ==, 2);
+	g_assert_cmpuint(st.verify_misses - st0.verify_misses, ==, 2);
+	g_assert_cmpuint(st.verify_hits - st0.verify_hits, ==, 0);
+
+	/* down and up again: both from what certdb kept (the signatures over
+	 * AUTH are made and checked anew: the nonces differ) */
+	g_assert_cmpint(engine_terminate(w->a.engine, "c", NULL), >, 0);
+	test_run_for(100);
+	st0 = stats();
+	test_initiate(&w->a, "c", &r, 5000);
+	assert_up(w, &r, "RSA signature (rsa-pkcs1-sha256) and certificate");
+	test_result_clear(&r);
+	st = stats();
+	g_assert_cmpuint(st.cred_misses - st0.cred_misses, ==, 0);
+	g_assert_cmpuint(st.cred_hits - st0.cred_hits, >=, 2);
+	g_assert_cmpuint(st.verify_misses - st0.verify_misses, ==, 0);
+	g_assert_cmpuint(st.verify_hits - st0.verify_hits, ==, 2);
+
+	/* west's connection replaced: its certificate is looked up again */
+	g_assert_cmpint(engine_terminate(w->a.engine, "c", NULL), >, 0);
+	test_run_for(100);
+	g_assert_true(engine_delete_connection(w->a.engine, "c", NULL));
+	test_peer_add_conn(&w->a, "c", BASE IDS ", 'left-cert': <'west-rsa'>}");
+	st0 = stats();
+	test_initiate(&w->a, "c", &r, 5000);
+	assert_up(w, &r, "and certificate");
+	test_result_clear(&r);
+	st = stats();
+	g_assert_cmpuint(st.cred_misses - st0.cred_misses, ==, 1);
+	test_wire_free(w);
+}
+
+static void
+test_bad_chain_every_time(void)
+{
+	CryptoCertdbCacheStats st0, st;
+
+	crypto_certdb_forget_caches();
+	for (guint i = 0; i < 3; i++) {
+		TestWire *w = pair(IDS ", 'left-cert': <'west-rsa'>", IDS ", 'right-cert': <'rogue'>");
+		TestResult r;
+
+		st0 = stats();
+		test_initiate(&w->a, "c", &r, 5000);
+		assert_refused(w, &r);
+		g_assert_true(has_line(&r, "ISSUER"));
+		test_result_clear(&r);
+		test_wire_free(w);
+		/* east checked west's good chain (kept after the first time);
+		 * west checked east's bad one, from the database each time */
+		st = stats();
+		g_assert_cmpuint(st.verify_misses - st0.verify_misses, ==, i == 0 ? 2 : 1);
+		g_assert_cmpuint(st.verify_hits - st0.verify_hits, ==, i == 0 ? 0 : 1);
+	}
+}
+
 static void
 test_id_mismatch(void)
 {
@@ -338,7 +420,10 @@ main(int argc, char **argv)
 	g_test_add_func("/engine/auth-cert/untrusted-ca", test_untrusted_ca);
 	g_test_add_func("/engine/auth-cert/id-mismatch", test_id_mismatch);
 	g_test_add_func("/engine/auth-cert/no-credential", test_no_credential);
+	g_test_add_func("/engine/auth-cert/cached", test_cached);
+	g_test_add_func("/engine/auth-cert/bad-chain-every-time", test_bad_chain_every_time);
 	rc = g_test_run();
+	crypto_certdb_forget_caches();
 	{
 		g_autoptr(GDir) d = g_dir_open(dbdir, 0, NULL);
 		const char *name;
