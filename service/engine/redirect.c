@@ -308,6 +308,19 @@ start_redirected(IkeSa *sa, const NetEndpoint *gw, EngineRequest *req)
 	return n;
 }
 
+/* Starts the IKE SA with @gw (loops permitting), which takes over a waiting
+ * initiate caller from @sa: it hears the new IKE SA's outcome. */
+static gboolean
+follow(IkeSa *sa, const NetEndpoint *gw)
+{
+	if (!loop_check(sa))
+		return FALSE;
+	if (start_redirected(sa, gw, sa->request_cb) == NULL)
+		return FALSE;
+	g_clear_pointer(&sa->request_cb, engine_request_unref);
+	return TRUE;
+}
+
 gboolean
 redirect_follow_init(IkeSa *sa, const IkePayload *n)
 {
@@ -332,13 +345,7 @@ redirect_follow_init(IkeSa *sa, const IkePayload *n)
 		           "IKE_SA_INIT response has a REDIRECT without our nonce; ignoring it");
 		return FALSE;
 	}
-	if (!loop_check(sa))
-		return FALSE;
-	if (start_redirected(sa, &gw, sa->request_cb) == NULL)
-		return FALSE;
-	/* the new IKE SA reports to the initiate caller now */
-	g_clear_pointer(&sa->request_cb, engine_request_unref);
-	return TRUE;
+	return follow(sa, &gw);
 }
 
 gboolean
@@ -361,11 +368,5 @@ redirect_follow_authenticated(IkeSa *sa, const IkePayload *n)
 		           name[0] != '\0' ? name : "a malformed gateway identity");
 		return FALSE;
 	}
-	if (!loop_check(sa))
-		return FALSE;
-	if (start_redirected(sa, &gw, sa->request_cb) == NULL)
-		return FALSE;
-	/* an initiate still waiting (IKE_AUTH) hears the new IKE SA's outcome */
-	g_clear_pointer(&sa->request_cb, engine_request_unref);
-	return TRUE;
+	return follow(sa, &gw);
 }
