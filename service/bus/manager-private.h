@@ -33,6 +33,7 @@ struct _BusManager {
 	GDBusConnection *connection;	/* while exported */
 	GHashTable *conns;		/* name -> BusConnObject (ref) */
 	GHashTable *sa_conn[2];		/* BusSaKind: serial -> connection name */
+	GArray *sa_sorted[2];		/* BusSaKind: sa_conn's serials ascending; NULL: stale */
 	GPtrArray *pubkeys;		/* of BusPubKey */
 	GHashTable *agents;		/* unique name -> object path */
 	GHashTable *agent_watches;	/* unique name -> watch id */

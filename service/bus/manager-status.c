@@ -536,14 +536,19 @@ compare_serials(gconstpointer a, gconstpointer b)
 }
 
 /* The serials of the SAs of @kind (of connection @only, or all), ascending:
- * the order of the engine's listing. */
+ * the order of the engine's listing. All of them are kept until an SA of
+ * that kind comes or goes: the pages of one listing sort them once. */
 static GArray *
 sa_serials(BusManager *manager, BusSaKind kind, const char *only)
 {
 	GHashTable *map = manager->sa_conn[kind];
-	GArray *out = g_array_sized_new(FALSE, FALSE, sizeof(guint), g_hash_table_size(map));
+	GArray *out;
 	GHashTableIter iter;
 	gpointer key, value;
+
+	if (only == NULL && manager->sa_sorted[kind] != NULL)
+		return g_array_ref(manager->sa_sorted[kind]);
+	out = g_array_sized_new(FALSE, FALSE, sizeof(guint), g_hash_table_size(map));
 
 	g_hash_table_iter_init(&iter, map);
 	while (g_hash_table_iter_next(&iter, &key, &value)) {
@@ -553,6 +558,8 @@ sa_serials(BusManager *manager, BusSaKind kind, const char *only)
 			g_array_append_val(out, serial);
 	}
 	g_array_sort(out, compare_serials);
+	if (only == NULL)
+		manager->sa_sorted[kind] = g_array_ref(out);
 	return out;
 }
 
@@ -586,9 +593,12 @@ add_state_rows_paged(BusManager *manager, const BusSaSourceFuncs *funcs, const c
 	g_autoptr(GHashTable) props = bus_tree_props_new();
 
 	for (v->kind = v->traffic ? BUS_SA_CHILD : BUS_SA_IKE; v->kind <= BUS_SA_CHILD; v->kind++) {
-		g_autoptr(GArray) serials = sa_serials(manager, v->kind, only);
+		g_autoptr(GArray) serials = NULL;
 		guint first, count;
 
+		if (page->left == 0)
+			break;
+		serials = sa_serials(manager, v->kind, only);
 		page_take(page, serials->len, &first, &count);
 		for (guint i = first; i < serials->len && count > 0; i++) {
 			guint serial = g_array_index(serials, guint, i);

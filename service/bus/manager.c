@@ -1177,6 +1177,8 @@ bus_manager_sa_event(BusManager *manager, BusSaEvent event, BusSaKind kind, guin
 	g_autofree char *name = NULL;
 	BusConnObject *obj;
 
+	if (event != BUS_SA_CHANGED)
+		g_clear_pointer(&manager->sa_sorted[kind], g_array_unref);
 	if (event == BUS_SA_REMOVED) {
 		name = g_strdup(g_hash_table_lookup(map, key));
 		g_hash_table_remove(map, key);
@@ -1343,6 +1345,8 @@ bus_manager_finalize(GObject *object)
 
 	g_clear_pointer(&manager->sa_conn[BUS_SA_IKE], g_hash_table_unref);
 	g_clear_pointer(&manager->sa_conn[BUS_SA_CHILD], g_hash_table_unref);
+	g_clear_pointer(&manager->sa_sorted[BUS_SA_IKE], g_array_unref);
+	g_clear_pointer(&manager->sa_sorted[BUS_SA_CHILD], g_array_unref);
 	g_clear_pointer(&manager->pubkeys, g_ptr_array_unref);
 	g_clear_pointer(&manager->stats_base, g_hash_table_unref);
 	g_clear_pointer(&manager->secrets, ikebus_secrets_free);
