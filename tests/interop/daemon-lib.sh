@@ -147,3 +147,17 @@ child = sum(1 for r in rows if str(r.get("kind", r.get("type", ""))).upper().sta
 print(ike, child)
 PY
 }
+# west_and_strongswan_up: the namespaces, west's ikebusd with write_conn's
+# connection west-east (PSK), and strongSwan in $NS_B initiating to it;
+# returns once strongSwan has its Child SA.
+west_and_strongswan_up() {
+  netns_up
+  write_conn
+  daemon_start west "$NS_A" 192.0.2.1 "@west.example @east.example : PSK \"$PSK\""
+  daemon_add_conn west west-east "$(cat "$WORK/conn.gv")"
+  "$SW" start --ns "$NS_B" --dir "$WORK/sw" --role initiator --kernel libipsec \
+    --local 192.0.2.2 --remote 192.0.2.1 --local-id east.example --remote-id west.example \
+    --psk "$PSK" --local-ts 198.51.100.2/32 --remote-ts 198.51.100.1/32 >/dev/null 2>&1 \
+    || fail "strongSwan did not start or initiate"
+  "$SW" wait --dir "$WORK/sw" --want child --timeout 10 >/dev/null || fail "strongSwan: no Child SA"
+}

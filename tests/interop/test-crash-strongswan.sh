@@ -51,15 +51,7 @@ bring_up() {
   wait_ours "1 1" 10 || fail "ikebusd did not list the tunnel ($1): $(cat "$WORK/states.json")"
 }
 
-netns_up
-write_conn
-daemon_start west "$NS_A" 192.0.2.1 "@west.example @east.example : PSK \"$PSK\""
-daemon_add_conn west west-east "$(cat "$WORK/conn.gv")"
-"$SW" start --ns "$NS_B" --dir "$WORK/sw" --role initiator --kernel libipsec \
-  --local 192.0.2.2 --remote 192.0.2.1 --local-id east.example --remote-id west.example \
-  --psk "$PSK" --local-ts 198.51.100.2/32 --remote-ts 198.51.100.1/32 >/dev/null 2>&1 \
-  || fail "strongSwan did not start or initiate"
-"$SW" wait --dir "$WORK/sw" --want child --timeout 10 >/dev/null || fail "strongSwan: no Child SA"
+west_and_strongswan_up
 wait_ours "1 1" 10 || fail "ikebusd does not list one IKE SA and one Child SA: $(cat "$WORK/states.json")"
 [ "$(daemon_counter west ike-listening-current)" = 1 ] || fail "ike-listening-current is not 1"
 

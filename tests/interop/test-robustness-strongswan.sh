@@ -23,15 +23,7 @@ sw_raw() { "$SW" list --dir "$WORK/sw" --raw 2>/dev/null | grep '^list-sa event'
 field() { grep -o " $1=[0-9a-f]*" | head -1 | cut -d= -f2; }
 our_counts() { daemon_counts west; }
 
-netns_up
-write_conn
-daemon_start west "$NS_A" 192.0.2.1 "@west.example @east.example : PSK \"$PSK\""
-daemon_add_conn west west-east "$(cat "$WORK/conn.gv")"
-"$SW" start --ns "$NS_B" --dir "$WORK/sw" --role initiator --kernel libipsec \
-  --local 192.0.2.2 --remote 192.0.2.1 --local-id east.example --remote-id west.example \
-  --psk "$PSK" --local-ts 198.51.100.2/32 --remote-ts 198.51.100.1/32 >/dev/null 2>&1 \
-  || fail "strongSwan did not start or initiate"
-"$SW" wait --dir "$WORK/sw" --want child --timeout 10 >/dev/null || fail "strongSwan: no Child SA"
+west_and_strongswan_up
 ping_through "$NS_B" 198.51.100.2 198.51.100.1 || fail "ping before the burst failed"
 before_raw=$(sw_raw)
 spi_i=$(echo "$before_raw" | field initiator-spi)
