@@ -410,7 +410,7 @@ check_add_connections(BusCall *call, GError **error)
 	seen = g_hash_table_new(g_str_hash, g_str_equal);
 	g_variant_iter_init(&iter, list);
 	while (g_variant_iter_next(&iter, "(&s@a{sv})", &name, &options)) {
-		g_autoptr(GVariant) owned = options;
+		G_GNUC_UNUSED g_autoptr(GVariant) owned = options; /* freed each turn */
 		IkebusConnection *conn = ikebus_connection_new_from_options(name, options, error);
 		gpointer before;
 

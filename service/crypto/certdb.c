@@ -324,7 +324,7 @@ GBytes *
 crypto_certdb_trusted_ca_hashes(GBytes *ca_dn)
 {
 	g_autoptr(GBytes) key = ca_dn != NULL ? g_bytes_ref(ca_dn) : g_bytes_new(NULL, 0);
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ca_hashes_lock);
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ca_hashes_lock);
 	gint64 now = g_get_monotonic_time();
 	CaHashes *c;
 
@@ -345,7 +345,7 @@ crypto_certdb_trusted_ca_hashes(GBytes *ca_dn)
 void
 crypto_certdb_forget_ca_hashes(void)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ca_hashes_lock);
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ca_hashes_lock);
 
 	g_clear_pointer(&ca_hashes_cache, g_hash_table_unref);
 }
@@ -813,7 +813,7 @@ crypto_certdb_cred_get(const char *nickname, const char *ckaid_hex, gboolean nee
 void
 crypto_certdb_forget_cred(const char *nickname, const char *ckaid_hex)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cache_lock);
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cache_lock);
 
 	if (kept_creds == NULL)
 		return;
@@ -953,7 +953,7 @@ crypto_certdb_forget_caches(void)
 void
 crypto_certdb_cache_stats(CryptoCertdbCacheStats *out)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cache_lock);
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cache_lock);
 
 	*out = cache_stats;
 }
@@ -961,7 +961,7 @@ crypto_certdb_cache_stats(CryptoCertdbCacheStats *out)
 void
 crypto_certdb_cache_set_ttl(guint cred_seconds, guint verify_seconds)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cache_lock);
+	G_GNUC_UNUSED g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&cache_lock);
 
 	cred_ttl_us = (gint64) cred_seconds * G_USEC_PER_SEC;
 	verify_ttl_us = (gint64) verify_seconds * G_USEC_PER_SEC;
