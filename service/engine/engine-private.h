@@ -429,6 +429,10 @@ void ike_sa_receive(IkeSa *sa, const NetPacket *pkt, GBytes *bytes);
 /* Removes the SA (and its Child SAs' kernel state) now, without messages.
  * @status is reported to a pending initiate request. */
 void ike_sa_destroy(IkeSa *sa, EngineStatus status);
+/* Decrypts the SK payload @sk of @msg with @sk_in and parses the inner
+ * payloads into @msg (ike_message_set_inner); FALSE with @error set. */
+gboolean engine_sk_open_into(CryptoSk *sk_in, IkeMessage *msg, const IkePayload *sk,
+                             GError **error);
 /* Whether the connection of @sa starts again now that its peer is gone, and where (ike-sa.c). */
 gboolean ike_sa_restart_wanted(IkeSa *sa, NetEndpoint *remote);
 /* Starts a Delete exchange for the SA (or destroys it if not established). */

@@ -573,17 +573,37 @@ encode_message(IkeSa *sa, guint8 exchange, gboolean response, guint32 msgid, GPt
 	return one_datagram(g_byte_array_free_to_bytes(wire));
 }
 
+gboolean
+engine_sk_open_into(CryptoSk *sk_in, IkeMessage *msg, const IkePayload *sk, GError **error)
+{
+	const guint8 *data = g_bytes_get_data(msg->bytes, NULL);
+	gsize body_off = sk->offset + IKE_GENERIC_HEADER_LEN;
+	gsize out_size = crypto_sk_open_buf_len(sk_in, sk->u.sk.data_len);
+	gsize plain_len = 0;
+	guint8 *out = g_malloc0(MAX(out_size, 1));
+	g_autoptr(GBytes) plain = NULL;
+	GPtrArray *inner;
+
+	if (!crypto_sk_open(sk_in, data, body_off, sk->u.sk.data, sk->u.sk.data_len, out, out_size,
+	                    &plain_len, error)) {
+		g_free(out);
+		return FALSE;
+	}
+	plain = g_bytes_new_take(out, plain_len);
+	inner = ike_payload_chain_parse(sk->u.sk.inner_type, g_bytes_get_data(plain, NULL), plain_len,
+	                                body_off, error);
+	if (inner == NULL)
+		return FALSE;
+	ike_message_set_inner(msg, inner, plain);
+	return TRUE;
+}
+
 /* Opens SK (or collects SKF fragments).  FRAG_MORE: a fragment was kept
  * and the message is not complete yet. */
 static FragResult
 decrypt_message(IkeSa *sa, IkeMessage *msg, GError **error)
 {
 	IkePayload *sk;
-	gsize body_off, out_size, plain_len = 0;
-	const guint8 *data = g_bytes_get_data(msg->bytes, NULL);
-	guint8 *out;
-	GPtrArray *inner;
-	GBytes *plain;
 
 	if (msg->payloads->len == 0 || sa->sk_in == NULL) {
 		g_set_error_literal(error, ENGINE_ERROR, ENGINE_ERROR_FAILED, "no SK payload or keys");
@@ -596,24 +616,7 @@ decrypt_message(IkeSa *sa, IkeMessage *msg, GError **error)
 		g_set_error_literal(error, ENGINE_ERROR, ENGINE_ERROR_FAILED, "last payload is not SK");
 		return FRAG_FAILED;
 	}
-	body_off = sk->offset + IKE_GENERIC_HEADER_LEN;
-	out_size = crypto_sk_open_buf_len(sa->sk_in, sk->u.sk.data_len);
-	out = g_malloc0(MAX(out_size, 1));
-	if (!crypto_sk_open(sa->sk_in, data, body_off, sk->u.sk.data, sk->u.sk.data_len, out,
-	                    out_size, &plain_len, error)) {
-		g_free(out);
-		return FRAG_FAILED;
-	}
-	plain = g_bytes_new_take(out, plain_len);
-	inner = ike_payload_chain_parse(sk->u.sk.inner_type, g_bytes_get_data(plain, NULL), plain_len,
-	                                body_off, error);
-	if (inner == NULL) {
-		g_bytes_unref(plain);
-		return FRAG_FAILED;
-	}
-	ike_message_set_inner(msg, inner, plain);
-	g_bytes_unref(plain);
-	return FRAG_COMPLETE;
+	return engine_sk_open_into(sa->sk_in, msg, sk, error) ? FRAG_COMPLETE : FRAG_FAILED;
 }
 
 /* Decrypts a non-IKE_SA_INIT message; FALSE means drop (counted unless

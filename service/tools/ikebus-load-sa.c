@@ -435,35 +435,11 @@ static gboolean
 open_sk(LoadSa *sa, IkeMessage *msg)
 {
 	IkePayload *sk;
-	gsize body_off, out_size, plain_len = 0;
-	const guint8 *data = g_bytes_get_data(msg->bytes, NULL);
-	guint8 *out;
-	GPtrArray *inner;
-	GBytes *plain;
 
 	if (msg->payloads->len == 0)
 		return FALSE;
 	sk = g_ptr_array_index(msg->payloads, msg->payloads->len - 1);
-	if (sk->type != IKE_PAYLOAD_SK)
-		return FALSE;
-	body_off = sk->offset + IKE_GENERIC_HEADER_LEN;
-	out_size = crypto_sk_open_buf_len(sa->sk_in, sk->u.sk.data_len);
-	out = g_malloc0(MAX(out_size, 1));
-	if (!crypto_sk_open(sa->sk_in, data, body_off, sk->u.sk.data, sk->u.sk.data_len, out,
-	                    out_size, &plain_len, NULL)) {
-		g_free(out);
-		return FALSE;
-	}
-	plain = g_bytes_new_take(out, plain_len);
-	inner = ike_payload_chain_parse(sk->u.sk.inner_type, g_bytes_get_data(plain, NULL), plain_len,
-	                                body_off, NULL);
-	if (inner == NULL) {
-		g_bytes_unref(plain);
-		return FALSE;
-	}
-	ike_message_set_inner(msg, inner, plain);
-	g_bytes_unref(plain);
-	return TRUE;
+	return sk->type == IKE_PAYLOAD_SK && engine_sk_open_into(sa->sk_in, msg, sk, NULL);
 }
 
 static const char *
