@@ -84,7 +84,8 @@ typedef struct {
 	guint retransmit_cap_ms;   /* largest timeout (8000) */
 	guint retransmit_tries;    /* retransmissions before giving up (6) */
 	guint keepalive_seconds;   /* NAT-T keepalive interval (20) */
-	guint worker_threads;      /* crypto pool size (0 = number of CPUs) */
+	guint worker_threads;      /* crypto pool size (0 = the CPUs we may run on;
+	                            * 1 = no pool, jobs run on the engine context) */
 	guint fragment_size;       /* largest IKE message before RFC 7383
 	                            * fragmentation (0 = 1232) */
 } EngineTimings;

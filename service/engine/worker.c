@@ -8,6 +8,8 @@
  */
 #include "engine-private.h"
 
+#include <sched.h>
+
 /*
  * Finished jobs wait in the token's queue; the first one to arrive in an
  * empty queue schedules one drain on the engine context, which completes
@@ -20,6 +22,9 @@ struct EngineToken {
 	GMainContext *context;
 	GAsyncQueue *done; /* PoolItem, finished */
 	gint drain_scheduled;
+	/* without a pool: PoolItems to run on the engine context (main thread only) */
+	GQueue inline_jobs;
+	guint inline_source;
 };
 
 typedef struct {
@@ -142,15 +147,14 @@ post(PoolItem *it)
 	token_unref(t);
 }
 
+/* The job's work proper, on whichever thread runs it. */
 static void
-run(gpointer data, G_GNUC_UNUSED gpointer user_data)
+work(PoolItem *it)
 {
-	PoolItem *it = data;
 	KeJob *job = it->job;
 
 	if (it->job_run != NULL) {
 		it->job_run(it->job_data);
-		post(it);
 		return;
 	}
 	if (job->ke == NULL && job->error == NULL)
@@ -161,7 +165,61 @@ run(gpointer data, G_GNUC_UNUSED gpointer user_data)
 
 		job->g_ir = crypto_ke_derive(job->ke, d, n, &job->error);
 	}
-	post(it);
+}
+
+static void
+run(gpointer data, G_GNUC_UNUSED gpointer user_data)
+{
+	work(data);
+	post(data);
+}
+
+/*
+ * With one usable CPU a pool thread cannot run beside the main loop, it only
+ * adds two thread switches, a futex wake and a queue per job; there the jobs
+ * run on the engine context itself, still after the caller has returned (a
+ * completion never runs inside submit).  A dispatch runs a bounded batch so
+ * that sockets and D-Bus get their turn between batches.
+ */
+#define INLINE_BATCH 16
+
+static gboolean
+run_inline(gpointer data)
+{
+	struct EngineToken *t = data;
+	PoolItem *it;
+
+	for (guint i = 0; i < INLINE_BATCH && (it = g_queue_pop_head(&t->inline_jobs)) != NULL;
+	     i++) {
+		work(it);
+		complete(it);
+		pool_item_free(it);
+	}
+	if (!g_queue_is_empty(&t->inline_jobs))
+		return G_SOURCE_CONTINUE;
+	t->inline_source = 0;
+	return G_SOURCE_REMOVE;
+}
+
+static void
+queue_item(Engine *engine, PoolItem *it)
+{
+	struct EngineToken *t = engine->token;
+	GSource *src;
+
+	if (engine->pool != NULL) {
+		g_thread_pool_push(engine->pool, it, NULL);
+		return;
+	}
+	g_queue_push_tail(&t->inline_jobs, it);
+	if (t->inline_source != 0)
+		return;
+	src = g_idle_source_new();
+	g_source_set_priority(src, G_PRIORITY_DEFAULT);
+	g_source_set_callback(src, run_inline, t, NULL);
+	g_source_set_static_name(src, "ikebus crypto (inline)");
+	t->inline_source = g_source_attach(src, engine->context);
+	g_source_unref(src);
 }
 
 void
@@ -174,7 +232,7 @@ engine_worker_submit(Engine *engine, IkeSa *sa, KeJob *job, KeJobDone done)
 	it->job = job;
 	it->done = done;
 	sa->worker_busy++;
-	g_thread_pool_push(engine->pool, it, NULL);
+	queue_item(engine, it);
 }
 
 void
@@ -191,7 +249,20 @@ engine_worker_submit_job(Engine *engine, IkeSa *sa, Task *owner, gpointer data,
 	it->job_free = data_free;
 	it->job_owner = owner;
 	sa->worker_busy++;
-	g_thread_pool_push(engine->pool, it, NULL);
+	queue_item(engine, it);
+}
+
+/* The CPUs this process may run on (taskset, cgroup cpusets), which
+ * GLib 2.74's g_get_num_processors() does not look at. */
+static guint
+usable_cpus(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return (guint) CPU_COUNT(&set);
+	return MAX(1, g_get_num_processors());
 }
 
 void
@@ -205,8 +276,9 @@ engine_worker_init(Engine *engine)
 	engine->token->context = g_main_context_ref(engine->context);
 	engine->token->done = g_async_queue_new();
 	if (n == 0)
-		n = MAX(1, g_get_num_processors());
-	engine->pool = g_thread_pool_new(run, NULL, (gint) n, FALSE, NULL);
+		n = usable_cpus();
+	g_queue_init(&engine->token->inline_jobs);
+	engine->pool = n > 1 ? g_thread_pool_new(run, NULL, (gint) n, FALSE, NULL) : NULL;
 }
 
 void
@@ -215,8 +287,19 @@ engine_worker_shutdown(Engine *engine)
 	PoolItem *it;
 
 	/* Let running jobs finish; their completions find no engine. */
-	g_thread_pool_free(engine->pool, FALSE, TRUE);
+	if (engine->pool != NULL)
+		g_thread_pool_free(engine->pool, FALSE, TRUE);
 	engine->token->engine = NULL;
+	if (engine->token->inline_source != 0) {
+		GSource *src = g_main_context_find_source_by_id(engine->context,
+		                                                engine->token->inline_source);
+
+		if (src != NULL)
+			g_source_destroy(src);
+		engine->token->inline_source = 0;
+	}
+	while ((it = g_queue_pop_head(&engine->token->inline_jobs)) != NULL)
+		pool_item_free(it);
 	/* finished jobs that no drain will complete now */
 	while ((it = g_async_queue_try_pop(engine->token->done)) != NULL)
 		pool_item_free(it);

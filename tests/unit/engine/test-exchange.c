@@ -783,6 +783,28 @@ test_rekey_child_pfs(void)
 	test_wire_free(w);
 }
 
+/*
+ * One crypto thread means no pool: key pairs and g^ir run on the engine's
+ * own context.  The handshake and a PFS rekey (two more KE jobs a side)
+ * still complete, and the keys still match on both sides.
+ */
+static void
+test_crypto_inline(void)
+{
+	guint scale = test_time_scale();
+	EngineTimings t = {50 * scale, 400 * scale, 4, 20, 1, 0};
+	TestWire *w = test_wire_new_with(&t);
+	TestResult r;
+
+	setup_pair(w, ", 'pfs': <true>, 'esp': <'aes_gcm256-ecp256'>", NULL);
+	test_initiate(&w->a, "c", &r, 5000);
+	g_assert_cmpint(r.status, ==, ENGINE_STATUS_OK);
+	assert_tunnel_up(w);
+	rekey_from(w, &w->b, TRUE);
+	test_result_clear(&r);
+	test_wire_free(w);
+}
+
 static void
 test_rekey_on_soft_expire(void)
 {
@@ -991,6 +1013,7 @@ main(int argc, char **argv)
 	g_test_add_func("/engine/exchange/fragmentation", test_fragmentation);
 	g_test_add_func("/engine/exchange/rekey-child", test_rekey_child);
 	g_test_add_func("/engine/exchange/rekey-child-pfs", test_rekey_child_pfs);
+	g_test_add_func("/engine/exchange/crypto-inline", test_crypto_inline);
 	g_test_add_func("/engine/exchange/rekey-soft-expire", test_rekey_on_soft_expire);
 	return g_test_run();
 }
