@@ -85,7 +85,7 @@ typedef struct {
 	guint retransmit_tries;    /* retransmissions before giving up (6) */
 	guint keepalive_seconds;   /* NAT-T keepalive interval (20) */
 	guint worker_threads;      /* crypto pool size (0 = the CPUs we may run on;
-	                            * 1 = no pool, jobs run on the engine context) */
+	                            * 1 also runs Curve25519 jobs on the engine context) */
 	guint fragment_size;       /* largest IKE message before RFC 7383
 	                            * fragmentation (0 = 1232) */
 } EngineTimings;

@@ -22,7 +22,8 @@ struct EngineToken {
 	GMainContext *context;
 	GAsyncQueue *done; /* PoolItem, finished */
 	gint drain_scheduled;
-	/* without a pool: PoolItems to run on the engine context (main thread only) */
+	/* one usable CPU: cheap PoolItems run on the engine context (main thread only) */
+	gboolean inline_cheap;
 	GQueue inline_jobs;
 	guint inline_source;
 };
@@ -175,13 +176,24 @@ run(gpointer data, G_GNUC_UNUSED gpointer user_data)
 }
 
 /*
- * With one usable CPU a pool thread cannot run beside the main loop, it only
- * adds two thread switches, a futex wake and a queue per job; there the jobs
- * run on the engine context itself, still after the caller has returned (a
- * completion never runs inside submit).  A dispatch runs a bounded batch so
- * that sockets and D-Bus get their turn between batches.
+ * With one usable CPU a pool thread cannot run beside the main loop: for a
+ * job as short as a Curve25519 key pair or g^ir (about 50 µs, less than
+ * handling one IKE message) the hand-off costs more than the work, two
+ * thread switches, a futex wake and two queues.  There such jobs run on the
+ * engine context itself, still after the caller has returned (a completion
+ * never runs inside submit), in bounded batches so that sockets and D-Bus
+ * get their turn between them.  Everything that can take milliseconds
+ * (MODP, NIST curves, signatures) still goes to the pool, so that one slow
+ * handshake never stalls the others.
  */
 #define INLINE_BATCH 16
+
+static gboolean
+is_cheap(const PoolItem *it)
+{
+	return it->job_run == NULL && it->job->group != NULL &&
+	       it->job->group->kind == CRYPTO_KE_X25519;
+}
 
 static gboolean
 run_inline(gpointer data)
@@ -207,7 +219,7 @@ queue_item(Engine *engine, PoolItem *it)
 	struct EngineToken *t = engine->token;
 	GSource *src;
 
-	if (engine->pool != NULL) {
+	if (!t->inline_cheap || !is_cheap(it)) {
 		g_thread_pool_push(engine->pool, it, NULL);
 		return;
 	}
@@ -278,7 +290,8 @@ engine_worker_init(Engine *engine)
 	if (n == 0)
 		n = usable_cpus();
 	g_queue_init(&engine->token->inline_jobs);
-	engine->pool = n > 1 ? g_thread_pool_new(run, NULL, (gint) n, FALSE, NULL) : NULL;
+	engine->token->inline_cheap = n == 1;
+	engine->pool = g_thread_pool_new(run, NULL, (gint) n, FALSE, NULL);
 }
 
 void
@@ -287,8 +300,7 @@ engine_worker_shutdown(Engine *engine)
 	PoolItem *it;
 
 	/* Let running jobs finish; their completions find no engine. */
-	if (engine->pool != NULL)
-		g_thread_pool_free(engine->pool, FALSE, TRUE);
+	g_thread_pool_free(engine->pool, FALSE, TRUE);
 	engine->token->engine = NULL;
 	if (engine->token->inline_source != 0) {
 		GSource *src = g_main_context_find_source_by_id(engine->context,

@@ -784,9 +784,9 @@ test_rekey_child_pfs(void)
 }
 
 /*
- * One crypto thread means no pool: key pairs and g^ir run on the engine's
- * own context.  The handshake and a PFS rekey (two more KE jobs a side)
- * still complete, and the keys still match on both sides.
+ * One crypto thread (one usable CPU): the IKE SA's Curve25519 key pairs and
+ * g^ir run on the engine's own context, the Child SA rekey's ECP-256 ones
+ * on the pool.  Both complete, and the keys match on both sides.
  */
 static void
 test_crypto_inline(void)
