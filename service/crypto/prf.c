@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * HMAC (RFC 2104) through NSS, and prf+ on top of it (RFC 7296 §2.13).
+ * HMAC (RFC 2104) over NSS digests, and prf+ on top of it (RFC 7296 §2.13).
  *
- * The key is imported once as a PK11SymKey; each computation opens its own
- * PK11Context (CKA_SIGN), so a CryptoPrf may be shared between threads.
+ * HMAC(K, m) = H((K ^ opad) | H((K ^ ipad) | m)), with K zero-padded to the
+ * hash's block size (hashed first if longer).  The two padded keys are kept
+ * in a secure buffer; each computation opens its own NSS digest context, so
+ * a CryptoPrf may be shared between threads.  Not CKM_*_HMAC with an
+ * imported key: a PK11SymKey is a softoken object made and destroyed for
+ * every one-shot prf() of a handshake (eight of them), which cost 2.5 times
+ * the HMAC itself.
  */
 #include "prf.h"
 
@@ -13,34 +18,105 @@
 #include "nss-init.h"
 #include "alg-nss.h"
 
+/* Largest hash block: SHA-384 and SHA-512 */
+#define HMAC_MAX_BLOCK 128
+
 struct CryptoPrf {
-	PK11SymKey *key;
-	CK_MECHANISM_TYPE mech;
+	SECOidTag hash;
+	gsize block; /* the hash's block size, B of RFC 2104 */
 	gsize out_len;
+	IkebusSecbuf *pads; /* K ^ ipad, then K ^ opad: 2 * block octets */
 };
+
+static gboolean
+hash_of(CK_MECHANISM_TYPE mech, SECOidTag *hash, gsize *block)
+{
+	switch (mech) {
+	case CKM_SHA_1_HMAC:
+		*hash = SEC_OID_SHA1;
+		*block = 64;
+		return TRUE;
+	case CKM_SHA256_HMAC:
+		*hash = SEC_OID_SHA256;
+		*block = 64;
+		return TRUE;
+	case CKM_SHA384_HMAC:
+		*hash = SEC_OID_SHA384;
+		*block = 128;
+		return TRUE;
+	case CKM_SHA512_HMAC:
+		*hash = SEC_OID_SHA512;
+		*block = 128;
+		return TRUE;
+	default:
+		return FALSE;
+	}
+}
+
+/* H(chunks...) into @out (exactly @out_len octets). */
+static gboolean
+digest(SECOidTag hash, const CryptoChunk *in, gsize n_in, guint8 *out, gsize out_len,
+       GError **error)
+{
+	g_autoptr(PK11Context) ctx = PK11_CreateDigestContext(hash);
+	unsigned int got = 0;
+
+	if (ctx == NULL)
+		return crypto_set_nss_error(error, "digest context");
+	if (PK11_DigestBegin(ctx) != SECSuccess)
+		return crypto_set_nss_error(error, "digest begin");
+	for (gsize i = 0; i < n_in; i++) {
+		if (in[i].len == 0)
+			continue;
+		if (in[i].len > G_MAXUINT) {
+			g_set_error_literal(error, CRYPTO_ERROR, CRYPTO_ERROR_INVALID,
+			                    "HMAC input too long");
+			return FALSE;
+		}
+		if (PK11_DigestOp(ctx, in[i].data, (unsigned int) in[i].len) != SECSuccess)
+			return crypto_set_nss_error(error, "digest update");
+	}
+	if (PK11_DigestFinal(ctx, out, &got, (unsigned int) out_len) != SECSuccess)
+		return crypto_set_nss_error(error, "digest final");
+	if (got != out_len) {
+		g_set_error(error, CRYPTO_ERROR, CRYPTO_ERROR_FAILED,
+		            "digest gave %u octets, expected %zu", got, out_len);
+		return FALSE;
+	}
+	return TRUE;
+}
 
 static CryptoPrf *
 hmac_new(CK_MECHANISM_TYPE mech, gsize out_len, const guint8 *key, gsize key_len, GError **error)
 {
-	/* HMAC pads the key with zeros to the hash block size (RFC 2104 §2),
-	 * so the empty key and the one-octet key 0x00 are the same key; NSS
-	 * will not import an empty key, so use the latter. */
-	static const guint8 zero = 0;
-	PK11SymKey *sym;
-	CryptoPrf *prf;
+	g_autoptr(CryptoPrf) prf = g_new0(CryptoPrf, 1);
+	guint8 *ipad, *opad;
 
-	if (key_len == 0) {
-		key = &zero;
-		key_len = 1;
-	}
-	sym = crypto_sym_key_import(mech, CKA_SIGN, key, key_len, error);
-	if (sym == NULL)
+	if (!crypto_nss_require(error))
 		return NULL;
-	prf = g_new0(CryptoPrf, 1);
-	prf->key = sym;
-	prf->mech = mech;
+	if (!hash_of(mech, &prf->hash, &prf->block) || out_len > CRYPTO_PRF_MAX_OUT) {
+		g_set_error(error, CRYPTO_ERROR, CRYPTO_ERROR_UNSUPPORTED,
+		            "HMAC with mechanism 0x%lx is not supported", (unsigned long) mech);
+		return NULL;
+	}
 	prf->out_len = out_len;
-	return prf;
+	prf->pads = ikebus_secbuf_new(2 * prf->block);
+	ipad = prf->pads->data;
+	opad = ipad + prf->block;
+	/* RFC 2104 §2: a key longer than B is hashed first; the rest is zero padding */
+	if (key_len > prf->block) {
+		CryptoChunk k = CRYPTO_CHUNK(key, key_len);
+
+		if (!digest(prf->hash, &k, 1, ipad, out_len, error))
+			return NULL;
+	} else if (key_len > 0) {
+		memcpy(ipad, key, key_len);
+	}
+	for (gsize i = 0; i < prf->block; i++) {
+		opad[i] = ipad[i] ^ 0x5c;
+		ipad[i] ^= 0x36;
+	}
+	return g_steal_pointer(&prf);
 }
 
 CryptoPrf *
@@ -60,7 +136,7 @@ crypto_prf_free(CryptoPrf *prf)
 {
 	if (prf == NULL)
 		return;
-	PK11_FreeSymKey(prf->key);
+	ikebus_secbuf_free(prf->pads);
 	g_free(prf);
 }
 
@@ -74,34 +150,25 @@ gboolean
 crypto_prf_compute(const CryptoPrf *prf, const CryptoChunk *in, gsize n_in, guint8 *out,
                    GError **error)
 {
-	SECItem no_param = {siBuffer, NULL, 0};
-	g_autoptr(PK11Context) ctx = NULL;
-	unsigned int got = 0;
+	CryptoChunk chunks[8];
+	g_autofree CryptoChunk *heap = NULL;
+	CryptoChunk *inner = chunks;
+	guint8 ih[CRYPTO_PRF_MAX_OUT];
+	CryptoChunk outer[2];
+	gboolean ok;
 
-	ctx = PK11_CreateContextBySymKey(prf->mech, CKA_SIGN, prf->key, &no_param);
-	if (ctx == NULL)
-		return crypto_set_nss_error(error, "HMAC context");
-	if (PK11_DigestBegin(ctx) != SECSuccess)
-		return crypto_set_nss_error(error, "HMAC begin");
-	for (gsize i = 0; i < n_in; i++) {
-		if (in[i].len == 0)
-			continue;
-		if (in[i].len > G_MAXUINT) {
-			g_set_error_literal(error, CRYPTO_ERROR, CRYPTO_ERROR_INVALID,
-			                    "HMAC input too long");
-			return FALSE;
-		}
-		if (PK11_DigestOp(ctx, in[i].data, (unsigned int) in[i].len) != SECSuccess)
-			return crypto_set_nss_error(error, "HMAC update");
-	}
-	if (PK11_DigestFinal(ctx, out, &got, (unsigned int) prf->out_len) != SECSuccess)
-		return crypto_set_nss_error(error, "HMAC final");
-	if (got != prf->out_len) {
-		g_set_error(error, CRYPTO_ERROR, CRYPTO_ERROR_FAILED,
-		            "HMAC gave %u octets, expected %zu", got, prf->out_len);
+	if (n_in + 1 > G_N_ELEMENTS(chunks))
+		inner = heap = g_new(CryptoChunk, n_in + 1);
+	inner[0] = CRYPTO_CHUNK(prf->pads->data, prf->block);
+	if (n_in > 0)
+		memcpy(&inner[1], in, n_in * sizeof(*in));
+	if (!digest(prf->hash, inner, n_in + 1, ih, prf->out_len, error))
 		return FALSE;
-	}
-	return TRUE;
+	outer[0] = CRYPTO_CHUNK(prf->pads->data + prf->block, prf->block);
+	outer[1] = CRYPTO_CHUNK(ih, prf->out_len);
+	ok = digest(prf->hash, outer, 2, out, prf->out_len, error);
+	ikebus_wipe(ih, sizeof(ih));
+	return ok;
 }
 
 IkebusSecbuf *
