@@ -53,16 +53,14 @@ hash_of(CK_MECHANISM_TYPE mech, SECOidTag *hash, gsize *block)
 	}
 }
 
-/* H(chunks...) into @out (exactly @out_len octets). */
+/* H(chunks...) into @out (exactly @out_len octets), on @ctx (a digest
+ * context of the right hash, which this restarts). */
 static gboolean
-digest(SECOidTag hash, const CryptoChunk *in, gsize n_in, guint8 *out, gsize out_len,
-       GError **error)
+digest_on(PK11Context *ctx, const CryptoChunk *in, gsize n_in, guint8 *out, gsize out_len,
+          GError **error)
 {
-	g_autoptr(PK11Context) ctx = PK11_CreateDigestContext(hash);
 	unsigned int got = 0;
 
-	if (ctx == NULL)
-		return crypto_set_nss_error(error, "digest context");
 	if (PK11_DigestBegin(ctx) != SECSuccess)
 		return crypto_set_nss_error(error, "digest begin");
 	for (gsize i = 0; i < n_in; i++) {
@@ -86,6 +84,16 @@ digest(SECOidTag hash, const CryptoChunk *in, gsize n_in, guint8 *out, gsize out
 	return TRUE;
 }
 
+static PK11Context *
+digest_new(SECOidTag hash, GError **error)
+{
+	PK11Context *ctx = PK11_CreateDigestContext(hash);
+
+	if (ctx == NULL)
+		crypto_set_nss_error(error, "digest context");
+	return ctx;
+}
+
 static CryptoPrf *
 hmac_new(CK_MECHANISM_TYPE mech, gsize out_len, const guint8 *key, gsize key_len, GError **error)
 {
@@ -106,8 +114,9 @@ hmac_new(CK_MECHANISM_TYPE mech, gsize out_len, const guint8 *key, gsize key_len
 	/* RFC 2104 §2: a key longer than B is hashed first; the rest is zero padding */
 	if (key_len > prf->block) {
 		CryptoChunk k = CRYPTO_CHUNK(key, key_len);
+		g_autoptr(PK11Context) ctx = digest_new(prf->hash, error);
 
-		if (!digest(prf->hash, &k, 1, ipad, out_len, error))
+		if (ctx == NULL || !digest_on(ctx, &k, 1, ipad, out_len, error))
 			return NULL;
 	} else if (key_len > 0) {
 		memcpy(ipad, key, key_len);
@@ -146,9 +155,10 @@ crypto_prf_get_out_len(const CryptoPrf *prf)
 	return prf->out_len;
 }
 
-gboolean
-crypto_prf_compute(const CryptoPrf *prf, const CryptoChunk *in, gsize n_in, guint8 *out,
-                   GError **error)
+/* HMAC of the chunks with @prf's key, on @ctx (one context for both hashes). */
+static gboolean
+hmac_on(PK11Context *ctx, const CryptoPrf *prf, const CryptoChunk *in, gsize n_in, guint8 *out,
+        GError **error)
 {
 	CryptoChunk chunks[8];
 	g_autofree CryptoChunk *heap = NULL;
@@ -162,13 +172,22 @@ crypto_prf_compute(const CryptoPrf *prf, const CryptoChunk *in, gsize n_in, guin
 	inner[0] = CRYPTO_CHUNK(prf->pads->data, prf->block);
 	if (n_in > 0)
 		memcpy(&inner[1], in, n_in * sizeof(*in));
-	if (!digest(prf->hash, inner, n_in + 1, ih, prf->out_len, error))
+	if (!digest_on(ctx, inner, n_in + 1, ih, prf->out_len, error))
 		return FALSE;
 	outer[0] = CRYPTO_CHUNK(prf->pads->data + prf->block, prf->block);
 	outer[1] = CRYPTO_CHUNK(ih, prf->out_len);
-	ok = digest(prf->hash, outer, 2, out, prf->out_len, error);
+	ok = digest_on(ctx, outer, 2, out, prf->out_len, error);
 	ikebus_wipe(ih, sizeof(ih));
 	return ok;
+}
+
+gboolean
+crypto_prf_compute(const CryptoPrf *prf, const CryptoChunk *in, gsize n_in, guint8 *out,
+                   GError **error)
+{
+	g_autoptr(PK11Context) ctx = digest_new(prf->hash, error);
+
+	return ctx != NULL && hmac_on(ctx, prf, in, n_in, out, error);
 }
 
 IkebusSecbuf *
@@ -191,6 +210,7 @@ crypto_prf_plus(const CryptoPrfAlg *alg, const guint8 *key, gsize key_len, const
                 gsize n_seed, gsize out_len, GError **error)
 {
 	g_autoptr(CryptoPrf) prf = NULL;
+	g_autoptr(PK11Context) ctx = NULL;
 	g_autoptr(IkebusSecbuf) out = NULL;
 	g_autofree CryptoChunk *in = NULL;
 	guint8 t[CRYPTO_PRF_MAX_OUT];
@@ -206,6 +226,9 @@ crypto_prf_plus(const CryptoPrfAlg *alg, const guint8 *key, gsize key_len, const
 	prf = crypto_prf_new(alg, key, key_len, error);
 	if (prf == NULL)
 		return NULL;
+	ctx = digest_new(prf->hash, error);
+	if (ctx == NULL)
+		return NULL;
 	out = ikebus_secbuf_new(out_len);
 	/* in = T(n-1) | S | n */
 	in = g_new(CryptoChunk, n_seed + 2);
@@ -216,7 +239,7 @@ crypto_prf_plus(const CryptoPrfAlg *alg, const guint8 *key, gsize key_len, const
 	while (done < out_len) {
 		gsize take = MIN(alg->out_len, out_len - done);
 
-		if (!crypto_prf_compute(prf, in, n_seed + 2, t, error)) {
+		if (!hmac_on(ctx, prf, in, n_seed + 2, t, error)) {
 			ikebus_wipe(t, sizeof(t));
 			return NULL;
 		}
