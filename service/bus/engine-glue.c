@@ -105,30 +105,68 @@ convert_engine_error(GError **error)
 	(*error)->domain = IKEBUS_ERROR;
 }
 
+/* The D-Bus State of an SA from the engine's state (EngineSaBrief terms). */
+static const char *
+sa_state_name(EngineSaKind kind, guint state, gboolean initiator)
+{
+	if (kind == ENGINE_SA_KIND_CHILD) {
+		switch ((EngineChildSaState) state) {
+		case ENGINE_CHILD_SA_STATE_LARVAL:
+			return "creating";
+		case ENGINE_CHILD_SA_STATE_INSTALLED:
+			return "installed";
+		case ENGINE_CHILD_SA_STATE_DELETING:
+		case ENGINE_CHILD_SA_STATE_DEAD:
+		default:
+			return "deleting";
+		}
+	}
+	switch ((EngineIkeSaState) state) {
+	case ENGINE_IKE_SA_STATE_INIT_I:
+		return "init-sent";
+	case ENGINE_IKE_SA_STATE_INIT_R:
+		return "init-received";
+	case ENGINE_IKE_SA_STATE_AUTH_I:
+		return "auth-sent";
+	case ENGINE_IKE_SA_STATE_ESTABLISHED:
+		return "established";
+	case ENGINE_IKE_SA_STATE_NEW:
+		return initiator ? "init-sent" : "init-received";
+	case ENGINE_IKE_SA_STATE_DELETING:
+	case ENGINE_IKE_SA_STATE_DEAD:
+	default:
+		return "deleting";
+	}
+}
+
+/* The engine state whose name the info carries (the info has it as text). */
+static guint
+state_from_name(EngineSaKind kind, const char *name)
+{
+	guint n = kind == ENGINE_SA_KIND_IKE ? ENGINE_IKE_SA_N_STATES : ENGINE_CHILD_SA_N_STATES;
+
+	for (guint s = 0; s < n; s++) {
+		const char *v = kind == ENGINE_SA_KIND_IKE ? engine_ike_sa_state_name(s)
+		                                           : engine_child_sa_state_name(s);
+
+		if (g_strcmp0(v, name) == 0)
+			return s;
+	}
+	return n; /* no such state: "deleting" */
+}
+
 static const char *
 ike_state(const EngineIkeSaInfo *i)
 {
-	if (g_str_equal(i->state, "IKE_SA_INIT_I"))
-		return "init-sent";
-	if (g_str_equal(i->state, "IKE_SA_INIT_R"))
-		return "init-received";
-	if (g_str_equal(i->state, "IKE_AUTH_I"))
-		return "auth-sent";
-	if (g_str_equal(i->state, "ESTABLISHED"))
-		return "established";
-	if (g_str_equal(i->state, "NEW"))
-		return i->initiator ? "init-sent" : "init-received";
-	return "deleting";
+	return sa_state_name(ENGINE_SA_KIND_IKE, state_from_name(ENGINE_SA_KIND_IKE, i->state),
+	                     i->initiator);
 }
 
 static const char *
 child_state(const EngineChildSaInfo *c)
 {
-	if (g_str_equal(c->state, "LARVAL"))
-		return "creating";
-	if (g_str_equal(c->state, "INSTALLED"))
-		return "installed";
-	return "deleting";
+	return sa_state_name(ENGINE_SA_KIND_CHILD,
+	                     state_from_name(ENGINE_SA_KIND_CHILD, c->state), FALSE);
 }
 
 static char *
@@ -481,17 +519,15 @@ bus_engine_get_sa_source(BusEngine *engine)
 char *
 bus_engine_get_sa_state(BusEngine *engine, BusSaKind kind, guint serial)
 {
-	if (engine->engine == NULL)
+	EngineSaBrief b;
+
+	/* O(1), nothing formatted: this runs for every SA event */
+	if (engine->engine == NULL ||
+	    !engine_get_sa_brief(engine->engine,
+	                         kind == BUS_SA_IKE ? ENGINE_SA_KIND_IKE : ENGINE_SA_KIND_CHILD,
+	                         serial, &b))
 		return NULL;
-	if (kind == BUS_SA_IKE) {
-		g_autoptr(EngineIkeSaInfo) i = engine_get_ike_sa_info(engine->engine, serial);
-
-		return i != NULL ? g_strdup(ike_state(i)) : NULL;
-	} else {
-		g_autoptr(EngineChildSaInfo) c = engine_get_child_sa_info(engine->engine, serial);
-
-		return c != NULL ? g_strdup(child_state(c)) : NULL;
-	}
+	return g_strdup(sa_state_name(b.kind, b.state, b.initiator));
 }
 
 static void
@@ -507,19 +543,14 @@ observer_cb(EngineSaEvent event, EngineSaKind kind, guint serial, gpointer user_
 	if (e->sa_func == NULL)
 		return;
 	if (ev != BUS_SA_REMOVED) {
-		if (k == BUS_SA_IKE) {
-			g_autoptr(EngineIkeSaInfo) i = engine_get_ike_sa_info(e->engine, serial);
+		EngineSaBrief b;
 
-			conn = i != NULL ? g_strdup(i->connection) : NULL;
-		} else {
-			g_autoptr(EngineChildSaInfo) c = engine_get_child_sa_info(e->engine, serial);
-
-			conn = c != NULL ? g_strdup(c->connection) : NULL;
-			if (c != NULL)
-				note_child(e, serial, c->ike_serial);
-		}
-		if (conn == NULL)
+		/* the brief, not the full info: this runs for every SA event */
+		if (!engine_get_sa_brief(e->engine, kind, serial, &b) || b.connection == NULL)
 			return;
+		conn = g_strdup(b.connection);
+		if (k == BUS_SA_CHILD)
+			note_child(e, serial, b.ike_serial);
 	} else if (k == BUS_SA_CHILD) {
 		forget_child(e, serial);
 	}
