@@ -268,7 +268,8 @@ update_state(BusConnObject *obj)
 	guint established = obj->counts[BUS_SA_IKE][SA_CLASS_UP];
 	guint deleting = obj->counts[BUS_SA_IKE][SA_CLASS_DELETING];
 	guint installed = obj->counts[BUS_SA_CHILD][SA_CLASS_UP];
-	const char *state;
+	IkebusConn *sk = IKEBUS_CONN(obj->skeleton);
+	const char *state, *routing;
 
 	if (ikes == 0)
 		state = "down";
@@ -278,11 +279,15 @@ update_state(BusConnObject *obj)
 		state = "disconnecting";
 	else
 		state = "connecting";
-	ikebus_conn_set_state(IKEBUS_CONN(obj->skeleton), state);
 	/* the engine's routing as its observer last said; an installed Child SA
 	 * is "tunnel" for the engine too (asking it per SA event would scan
 	 * every Child SA) */
-	ikebus_conn_set_routing(IKEBUS_CONN(obj->skeleton), installed > 0 ? "tunnel" : obj->routing);
+	routing = installed > 0 ? "tunnel" : obj->routing;
+	/* most SA events change neither: spare the GObject property machinery */
+	if (g_strcmp0(ikebus_conn_get_state(sk), state) != 0)
+		ikebus_conn_set_state(sk, state);
+	if (g_strcmp0(ikebus_conn_get_routing(sk), routing) != 0)
+		ikebus_conn_set_routing(sk, routing);
 }
 
 void
