@@ -79,12 +79,51 @@ sk_op_clear(SkOp *op)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(SkOp, sk_op_clear)
 
+/*
+ * Suites NSS has already built a seal/open for.  The probe at creation
+ * makes a suite NSS cannot do fail there, not at the first message; once
+ * one SA of a suite passed it, every later one would too (the lengths are
+ * checked on each), and a probe is a key import and a context: 2% of a
+ * responder's handshake.
+ */
+G_LOCK_DEFINE_STATIC(probed);
+static GHashTable *probed_suites; /* suite_key() → itself */
+
+static guint64
+suite_key(const CryptoEncrAlg *encr, guint encr_key_bits, const CryptoIntegAlg *integ)
+{
+	return ((guint64) encr->id << 40) | ((guint64) encr_key_bits << 16) |
+	       (integ != NULL ? integ->id : 0);
+}
+
+static gboolean
+suite_probed(guint64 key)
+{
+	gboolean known;
+
+	G_LOCK(probed);
+	known = probed_suites != NULL && g_hash_table_contains(probed_suites, &key);
+	G_UNLOCK(probed);
+	return known;
+}
+
+static void
+suite_set_probed(guint64 key)
+{
+	G_LOCK(probed);
+	if (probed_suites == NULL)
+		probed_suites = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	g_hash_table_add(probed_suites, g_memdup2(&key, sizeof(key)));
+	G_UNLOCK(probed);
+}
+
 CryptoSk *
 crypto_sk_new(const CryptoEncrAlg *encr, guint encr_key_bits, const CryptoIntegAlg *integ,
               const IkebusSecbuf *encr_key, const IkebusSecbuf *integ_key, GError **error)
 {
 	g_autoptr(CryptoSk) sk = g_new0(CryptoSk, 1);
 	g_auto(SkOp) probe = {0};
+	guint64 key;
 
 	if (encr_key == NULL || encr_key->len != crypto_encr_alg_keymat_len(encr, encr_key_bits) ||
 	    !crypto_encr_alg_key_bits_ok(encr, encr_key_bits)) {
@@ -117,8 +156,12 @@ crypto_sk_new(const CryptoEncrAlg *encr, guint encr_key_bits, const CryptoIntegA
 	sk->encr_key = ikebus_secbuf_dup(encr_key);
 	/* the lengths are checked and NSS can do it: seal and open fail
 	 * later only when NSS itself does */
-	if (!sk_op_init(sk, &probe, error))
-		return NULL;
+	key = suite_key(encr, encr_key_bits, integ);
+	if (!suite_probed(key)) {
+		if (!sk_op_init(sk, &probe, error))
+			return NULL;
+		suite_set_probed(key);
+	}
 	return g_steal_pointer(&sk);
 }
 
