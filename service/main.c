@@ -40,6 +40,7 @@ typedef struct {
 	int nat_port;
 	char *debug;
 	char *uniqueids; /* "yes" (default) or "no" */
+	int nhelpers;    /* pluto's --nhelpers: -1 auto, 0 none (inline), N threads */
 } Options;
 
 typedef struct {
@@ -209,6 +210,8 @@ run_service(const Options *o)
 	cfg.engine.ike_port = (guint16) o->ike_port;
 	cfg.engine.natt_port = (guint16) o->nat_port;
 	cfg.engine.no_uniqueids = o->uniqueids != NULL && g_str_equal(o->uniqueids, "no");
+	cfg.engine.crypto_threads = o->nhelpers > 0 ? (guint) o->nhelpers : 0;
+	cfg.engine.crypto_inline = o->nhelpers == 0;
 
 	d.loop = g_main_loop_new(NULL, FALSE);
 	d.authz = bus_authz_new(d.bus_type == G_BUS_TYPE_SYSTEM);
@@ -247,6 +250,13 @@ check_options(Options *o, GError **error)
 	    !g_str_equal(o->kernel, "userspace") && !g_str_equal(o->kernel, "none")) {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 			    "--kernel: \"%s\" is not xfrm, userspace, auto or none", o->kernel);
+		return FALSE;
+	}
+	if (o->nhelpers < -1 || o->nhelpers > 256) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "--nhelpers: %d is not -1 (one per CPU), 0 (none: crypto on the main "
+			    "thread) or a number of threads up to 256",
+			    o->nhelpers);
 		return FALSE;
 	}
 	if (o->ike_port < 0 || o->ike_port > 65535 || o->nat_port < 0 || o->nat_port > 65535) {
@@ -288,7 +298,7 @@ main(int argc, char **argv)
 	gboolean show_version = FALSE;
 	gboolean selftest = FALSE;
 	gboolean ignored = FALSE;
-	Options o = { 0 };
+	Options o = { .nhelpers = -1 };
 	g_autoptr(GError) error = NULL;
 	const GOptionEntry entries[] = {
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &show_version, "Print the version and exit", NULL },
@@ -316,6 +326,10 @@ main(int argc, char **argv)
 		  "PORT" },
 		{ "debug", 0, 0, G_OPTION_ARG_STRING, &o.debug,
 		  "Debug classes to enable, comma-separated, or all", "CLASSES" },
+		{ "nhelpers", 0, 0, G_OPTION_ARG_INT, &o.nhelpers,
+		  "Crypto helper threads, as pluto's: -1 one per usable CPU (default; on one CPU "
+		  "Curve25519 runs on the main thread), 0 none (all crypto on the main thread)",
+		  "N" },
 		{ "uniqueids", 0, 0, G_OPTION_ARG_STRING, &o.uniqueids,
 		  "yes (default, as pluto): a peer that authenticates again with the same ID "
 		  "replaces its older IKE SAs; no: keeps them all", "yes|no" },

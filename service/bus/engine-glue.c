@@ -588,6 +588,7 @@ bus_engine_new(const BusEngineConfig *cfg)
 		.ike_port = cfg->ike_port,
 		.natt_port = cfg->natt_port,
 	};
+	EngineTimings timings;
 	g_autoptr(GError) error = NULL;
 	NetIo *net;
 
@@ -604,7 +605,10 @@ bus_engine_new(const BusEngineConfig *cfg)
 	}
 	e->child_ike = g_hash_table_new(NULL, NULL);
 	e->ike_children = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify) g_array_unref);
-	e->engine = engine_new(NULL, cfg->kernel, &secrets, net, NULL);
+	engine_timings_default(&timings);
+	timings.worker_threads = cfg->crypto_threads;
+	timings.crypto_inline = cfg->crypto_inline;
+	e->engine = engine_new(NULL, cfg->kernel, &secrets, net, &timings);
 	engine_set_uniqueids(e->engine, !cfg->no_uniqueids);
 	e->observer_id = engine_add_observer(e->engine, observer_cb, e);
 	e->routing_observer_id = engine_add_routing_observer(e->engine, routing_cb, e);
@@ -875,6 +879,8 @@ bus_engine_add_counters(BusEngine *engine, GVariantDict *dict)
 	g_variant_dict_insert(dict, "ike-cookies-rejected", "t", c.cookies_rejected);
 	g_variant_dict_insert(dict, "ike-redirects-sent", "t", c.redirects_sent);
 	g_variant_dict_insert(dict, "ike-redirects-followed", "t", c.redirects_followed);
+	g_variant_dict_insert(dict, "crypto-jobs-inline", "t", c.crypto_jobs_inline);
+	g_variant_dict_insert(dict, "crypto-jobs-pool", "t", c.crypto_jobs_pool);
 	g_variant_dict_insert(dict, "ddos-busy-current", "t",
 			      (guint64) engine_is_busy(engine->engine));
 }

@@ -32,6 +32,8 @@ typedef struct {
 	guint16 natt_port;	    /* 0: 4500 */
 	IkebusSecrets *secrets;	    /* borrowed; the PSK provider */
 	gboolean no_uniqueids;	    /* pluto's uniqueids=no: keep IKE SAs of one peer ID */
+	guint crypto_threads;	    /* the pool's size; 0: one per usable CPU */
+	gboolean crypto_inline;	    /* all crypto on the main thread (--nhelpers 0) */
 } BusEngineConfig;
 
 typedef struct BusEngine BusEngine;

@@ -836,6 +836,13 @@ engine_kernel_event(const KernelEvent *ev, gpointer user_data)
 	}
 }
 
+void
+engine_timings_default(EngineTimings *out)
+{
+	*out = (EngineTimings){ .retransmit_base_ms = 500, .retransmit_cap_ms = 8000,
+		                .retransmit_tries = 6, .keepalive_seconds = 20 };
+}
+
 Engine *
 engine_new(GMainContext *context, KernelBackend *kernel, const EngineSecrets *secrets,
            NetIo *net, const EngineTimings *timings)
@@ -848,7 +855,7 @@ engine_new(GMainContext *context, KernelBackend *kernel, const EngineSecrets *se
 	if (secrets != NULL)
 		engine->secrets = *secrets;
 	engine->net = net;
-	engine->timings = (EngineTimings){500, 8000, 6, 20, 0};
+	engine_timings_default(&engine->timings);
 	if (timings != NULL)
 		engine->timings = *timings;
 	engine->connections = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,

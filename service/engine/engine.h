@@ -84,11 +84,17 @@ typedef struct {
 	guint retransmit_cap_ms;   /* largest timeout (8000) */
 	guint retransmit_tries;    /* retransmissions before giving up (6) */
 	guint keepalive_seconds;   /* NAT-T keepalive interval (20) */
-	guint worker_threads;      /* crypto pool size (0 = the CPUs we may run on;
-	                            * 1 also runs Curve25519 jobs on the engine context) */
+	guint worker_threads;      /* crypto pool size (0 = the CPUs we may run on,
+	                            * and on one CPU Curve25519 jobs run on the
+	                            * engine context) */
 	guint fragment_size;       /* largest IKE message before RFC 7383
 	                            * fragmentation (0 = 1232) */
+	gboolean crypto_inline;    /* every crypto job on the engine context, no
+	                            * pool (pluto's --nhelpers 0) */
 } EngineTimings;
+
+/* The defaults engine_new() uses when given no timings. */
+void engine_timings_default(EngineTimings *out);
 
 /* ---- life cycle -------------------------------------------------------- */
 
@@ -366,6 +372,9 @@ typedef struct {
 	guint64 cookies_rejected;   /* requests whose cookie was not (stale, forged) */
 	guint64 redirects_sent;     /* N(REDIRECT) in IKE_SA_INIT or INFORMATIONAL */
 	guint64 redirects_followed; /* we went to the gateway a peer named */
+	/* crypto jobs (key pairs, g^ir, signatures) by where they ran (worker.c) */
+	guint64 crypto_jobs_inline; /* on the engine context */
+	guint64 crypto_jobs_pool;   /* on the thread pool */
 } EngineCounters;
 void engine_get_counters(Engine *engine, EngineCounters *out);
 

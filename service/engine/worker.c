@@ -24,6 +24,8 @@ struct EngineToken {
 	gint drain_scheduled;
 	/* one usable CPU: cheap PoolItems run on the engine context (main thread only) */
 	gboolean inline_cheap;
+	/* --nhelpers 0: every PoolItem does */
+	gboolean inline_all;
 	GQueue inline_jobs;
 	guint inline_source;
 };
@@ -219,10 +221,12 @@ queue_item(Engine *engine, PoolItem *it)
 	struct EngineToken *t = engine->token;
 	GSource *src;
 
-	if (!t->inline_cheap || !is_cheap(it)) {
+	if (!t->inline_all && (!t->inline_cheap || !is_cheap(it))) {
+		engine->counters.crypto_jobs_pool++;
 		g_thread_pool_push(engine->pool, it, NULL);
 		return;
 	}
+	engine->counters.crypto_jobs_inline++;
 	g_queue_push_tail(&t->inline_jobs, it);
 	if (t->inline_source != 0)
 		return;
@@ -290,7 +294,8 @@ engine_worker_init(Engine *engine)
 	if (n == 0)
 		n = usable_cpus();
 	g_queue_init(&engine->token->inline_jobs);
-	engine->token->inline_cheap = n == 1;
+	engine->token->inline_cheap = engine->timings.worker_threads == 0 && n == 1;
+	engine->token->inline_all = engine->timings.crypto_inline;
 	engine->pool = g_thread_pool_new(run, NULL, (gint) n, FALSE, NULL);
 }
 

@@ -198,6 +198,17 @@ else
 	ok "--kernel xfrm -> exit 1: $out"
 fi
 
+# 10b. --nhelpers takes -1, 0 or a thread count: anything else is one line
+# naming the option and exit status 1, before anything starts
+for bad in -2 257 many; do
+	out=$(timeout 5 "$IKEBUSD" --nhelpers "$bad" --state-dir "$WORK/state" 2>&1 </dev/null)
+	rc=$?
+	[ "$rc" = 1 ] || fail "--nhelpers $bad exited $rc: $out"
+	[ "$(printf '%s\n' "$out" | wc -l)" = 1 ] || fail "--nhelpers $bad printed more than one line: $out"
+	case "$out" in ikebusd:*--nhelpers*) ;; *) fail "--nhelpers $bad printed: $out" ;; esac
+done
+ok "--nhelpers -2, 257, many -> exit 1 naming --nhelpers"
+
 # 11. AddConnections: a batch adds every entry (one polkit check); a bad entry
 # anywhere adds nothing and names its index and key; so does a duplicate or
 # an existing name; persist stores each; a caller without configure is refused

@@ -26,6 +26,7 @@ DAEMON_SIDES=()
 declare -A DAEMON_PID DAEMON_BUS DAEMON_BUSDIR DAEMON_NS
 
 # daemon_start SIDE NS LISTEN-ADDR SECRETS-LINE...: bus, polkitd, ikebusd
+# (with the options in DAEMON_ARGS, if set)
 daemon_start() {
   local side=$1 ns=$2 addr=$3 d=$WORK/$1 out i
   shift 3
@@ -40,9 +41,10 @@ daemon_start() {
   unset DBUS_SYSTEM_BUS_ADDRESS
   printf '%s\n' "$@" > "$d/ipsec.secrets"
   chmod 600 "$d/ipsec.secrets"
+  # shellcheck disable=SC2086 # DAEMON_ARGS: more ikebusd options, word-split
   ip netns exec "$ns" env DBUS_SYSTEM_BUS_ADDRESS="${DAEMON_BUS[$side]}" "$IKEBUSD" \
     --kernel userspace --listen "$addr" --secretsfile "$d/ipsec.secrets" \
-    --state-dir "$d/state" < /dev/null > "$d/ikebusd.log" 2>&1 &
+    --state-dir "$d/state" ${DAEMON_ARGS:-} < /dev/null > "$d/ikebusd.log" 2>&1 &
   DAEMON_PID[$side]=$!
   for ((i = 0; i < 100; i++)); do
     DBUS_SYSTEM_BUS_ADDRESS=${DAEMON_BUS[$side]} timeout 5 gdbus call --system \

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "engine-test-util.h"
+
+#include <sched.h>
 #include "ike.h"
 
 #define CONN                                                                                   \
@@ -783,26 +785,88 @@ test_rekey_child_pfs(void)
 	test_wire_free(w);
 }
 
-/*
- * One crypto thread (one usable CPU): the IKE SA's Curve25519 key pairs and
- * g^ir run on the engine's own context, the Child SA rekey's ECP-256 ones
- * on the pool.  Both complete, and the keys match on both sides.
- */
 static void
-test_crypto_inline(void)
+counters_of(TestPeer *p, EngineCounters *c)
 {
-	guint scale = test_time_scale();
-	EngineTimings t = {50 * scale, 400 * scale, 4, 20, 1, 0};
-	TestWire *w = test_wire_new_with(&t);
+	engine_get_counters(p->engine, c);
+}
+
+/* A handshake and a PFS Child SA rekey (ECP-256) with these timings; the
+ * keys match on both sides.  Fills each side's counters. */
+static void
+establish_and_rekey_pfs(const EngineTimings *t, EngineCounters *a, EngineCounters *b)
+{
+	TestWire *w = test_wire_new_with(t);
 	TestResult r;
 
 	setup_pair(w, ", 'pfs': <true>, 'esp': <'aes_gcm256-ecp256'>", NULL);
 	test_initiate(&w->a, "c", &r, 5000);
 	g_assert_cmpint(r.status, ==, ENGINE_STATUS_OK);
 	assert_tunnel_up(w);
-	rekey_from(w, &w->b, TRUE);
+	/* from the side whose esp= asks for ECP-256 */
+	rekey_from(w, &w->a, TRUE);
+	counters_of(&w->a, a);
+	counters_of(&w->b, b);
 	test_result_clear(&r);
 	test_wire_free(w);
+}
+
+/*
+ * On one usable CPU (the affinity mask, as taskset sets it) the automatic
+ * set-up runs Curve25519 jobs on the engine context and keeps the pool for
+ * the rest: here the IKE SA's X25519 key pairs and g^ir ran inline and the
+ * rekey's ECP-256 ones on the pool, on both sides.
+ */
+static void
+test_crypto_inline_one_cpu(void)
+{
+	guint scale = test_time_scale();
+	EngineTimings t = {50 * scale, 400 * scale, 4, 20, 0, 0, FALSE};
+	EngineCounters a, b;
+	cpu_set_t saved, one;
+	int cpu = sched_getcpu();
+
+	g_assert_cmpint(sched_getaffinity(0, sizeof(saved), &saved), ==, 0);
+	CPU_ZERO(&one);
+	CPU_SET(cpu >= 0 ? cpu : 0, &one);
+	g_assert_cmpint(sched_setaffinity(0, sizeof(one), &one), ==, 0);
+	establish_and_rekey_pfs(&t, &a, &b);
+	g_assert_cmpint(sched_setaffinity(0, sizeof(saved), &saved), ==, 0);
+	g_assert_cmpuint(a.crypto_jobs_inline, >=, 1);
+	g_assert_cmpuint(b.crypto_jobs_inline, >=, 1);
+	g_assert_cmpuint(a.crypto_jobs_pool, >=, 1);
+	g_assert_cmpuint(b.crypto_jobs_pool, >=, 1);
+}
+
+/* pluto's --nhelpers 0: every job on the engine context, the pool unused. */
+static void
+test_crypto_all_inline(void)
+{
+	guint scale = test_time_scale();
+	EngineTimings t = {50 * scale, 400 * scale, 4, 20, 2, 0, TRUE};
+	EngineCounters a, b;
+
+	establish_and_rekey_pfs(&t, &a, &b);
+	g_assert_cmpuint(a.crypto_jobs_pool, ==, 0);
+	g_assert_cmpuint(b.crypto_jobs_pool, ==, 0);
+	/* the initiator's key pair and g^ir are two jobs, the responder's one */
+	g_assert_cmpuint(a.crypto_jobs_inline, >=, 3);
+	g_assert_cmpuint(b.crypto_jobs_inline, >=, 2);
+}
+
+/* An explicit pool size: everything goes to the pool, whatever the CPUs. */
+static void
+test_crypto_pool_only(void)
+{
+	guint scale = test_time_scale();
+	EngineTimings t = {50 * scale, 400 * scale, 4, 20, 1, 0, FALSE};
+	EngineCounters a, b;
+
+	establish_and_rekey_pfs(&t, &a, &b);
+	g_assert_cmpuint(a.crypto_jobs_inline, ==, 0);
+	g_assert_cmpuint(b.crypto_jobs_inline, ==, 0);
+	g_assert_cmpuint(a.crypto_jobs_pool, >=, 3);
+	g_assert_cmpuint(b.crypto_jobs_pool, >=, 2);
 }
 
 static void
@@ -1013,7 +1077,9 @@ main(int argc, char **argv)
 	g_test_add_func("/engine/exchange/fragmentation", test_fragmentation);
 	g_test_add_func("/engine/exchange/rekey-child", test_rekey_child);
 	g_test_add_func("/engine/exchange/rekey-child-pfs", test_rekey_child_pfs);
-	g_test_add_func("/engine/exchange/crypto-inline", test_crypto_inline);
+	g_test_add_func("/engine/exchange/crypto-inline-one-cpu", test_crypto_inline_one_cpu);
+	g_test_add_func("/engine/exchange/crypto-all-inline", test_crypto_all_inline);
+	g_test_add_func("/engine/exchange/crypto-pool-only", test_crypto_pool_only);
 	g_test_add_func("/engine/exchange/rekey-soft-expire", test_rekey_on_soft_expire);
 	return g_test_run();
 }
