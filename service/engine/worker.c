@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The crypto worker pool: key pair generation and g^ir run on a
- * GThreadPool, and the result is posted back to the engine's main context
+ * The crypto worker pool: key pair generation, g^ir and signatures run on
+ * a GThreadPool, and the result is posted back to the engine's main context
  * (DESIGN.md "one thread owns the state").  A job never touches an SA: it
  * owns its inputs and outputs, and the completion looks the SA up by serial
- * because the SA may be gone by then.
+ * because the SA may be gone by then.  Some jobs run on the engine context
+ * instead (see run_inline()): Curve25519 ones when we may use one CPU only,
+ * and all of them with --nhelpers 0.
  */
 #include "engine-private.h"
 
