@@ -149,6 +149,15 @@ child = sum(1 for r in rows if str(r.get("kind", r.get("type", ""))).upper().sta
 print(ike, child)
 PY
 }
+# daemon_wait_counts SIDE "IKE CHILD" SECONDS: until daemon_counts says so
+daemon_wait_counts() {
+  local i
+  for ((i = 0; i < $3 * 5; i++)); do
+    [ "$(daemon_counts "$1")" = "$2" ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
 # west_and_strongswan_up: the namespaces, west's ikebusd with write_conn's
 # connection west-east (PSK), and strongSwan in $NS_B initiating to it;
 # returns once strongSwan has its Child SA.

@@ -19,16 +19,7 @@
 daemon_vs_strongswan
 
 our_counts() { daemon_counts west; }
-# wait_ours "IKE CHILD" SECONDS
-wait_ours() {
-  local i got
-  for ((i = 0; i < $2 * 5; i++)); do
-    got=$(our_counts)
-    [ "$got" = "$1" ] && return 0
-    sleep 0.2
-  done
-  return 1
-}
+wait_ours() { daemon_wait_counts west "$@"; }   # "IKE CHILD" SECONDS
 # wait_sw_count N SECONDS: strongSwan lists N IKE SAs
 wait_sw_count() {
   local i

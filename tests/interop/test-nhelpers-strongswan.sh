@@ -7,18 +7,10 @@
 . "$(dirname "$0")/daemon-lib.sh"
 daemon_vs_strongswan
 
-wait_ours() {   # "IKE CHILD" SECONDS
-  local i
-  for ((i = 0; i < $2 * 5; i++)); do
-    [ "$(daemon_counts west)" = "$1" ] && return 0
-    sleep 0.2
-  done
-  return 1
-}
 counter() { local v; v=$(daemon_counter west "$1"); echo "${v:-missing}"; }
 
 DAEMON_ARGS="--nhelpers 0" west_and_strongswan_up
-wait_ours "1 1" 10 || fail "ikebusd does not list one IKE SA and one Child SA: $(cat "$WORK/states.json")"
+daemon_wait_counts west "1 1" 10 || fail "ikebusd does not list one IKE SA and one Child SA: $(cat "$WORK/states.json")"
 inline=$(counter crypto-jobs-inline)
 pool=$(counter crypto-jobs-pool)
 [ "$inline" != missing ] && [ "$inline" -ge 1 ] || fail "crypto-jobs-inline is $inline"
