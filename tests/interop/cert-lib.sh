@@ -7,17 +7,23 @@
 command -v certutil >/dev/null && command -v pk12util >/dev/null || skip "certutil/pk12util missing (libnss3-tools)"
 command -v pki >/dev/null || skip "strongSwan pki missing (strongswan-pki)"
 
+# nss_db DIR CA-NICK CA-PEM NICK CERT-PEM KEY-PEM: a new NSS database in DIR
+# trusting the CA, with the certificate and its key under NICK
+nss_db() {
+  mkdir -p "$1"
+  certutil -N -d "sql:$1" --empty-password || fail "certutil -N failed"
+  certutil -A -d "sql:$1" -n "$2" -t "CT,," -a -i "$3" || fail "CA import failed"
+  openssl pkcs12 -export -in "$5" -inkey "$6" -name "$4" -passout pass: -keypbe AES-256-CBC \
+    -certpbe AES-256-CBC -macalg sha256 -out "$1/$4.p12" || fail "pkcs12 export failed"
+  pk12util -i "$1/$4.p12" -d "sql:$1" -W "" >/dev/null || fail "pk12util import failed"
+}
+
 # make_certs rsa|ecdsa: $WORK/certs/{ca,west.example,east.example}.{pem,key}, $WORK/nss
 make_certs() {
   "$INTEROP_DIR/make-certs" --type "$1" --dir "$WORK/certs" west.example east.example >/dev/null 2>&1 \
     || fail "make-certs failed"
-  mkdir -p "$WORK/nss"
-  certutil -N -d "sql:$WORK/nss" --empty-password || fail "certutil -N failed"
-  certutil -A -d "sql:$WORK/nss" -n interop-ca -t "CT,," -a -i "$WORK/certs/ca.pem" || fail "CA import failed"
-  openssl pkcs12 -export -in "$WORK/certs/west.example.pem" -inkey "$WORK/certs/west.example.key" \
-    -name west -passout pass: -keypbe AES-256-CBC -certpbe AES-256-CBC -macalg sha256 \
-    -out "$WORK/west.p12" || fail "pkcs12 export failed"
-  pk12util -i "$WORK/west.p12" -d "sql:$WORK/nss" -W "" >/dev/null || fail "pk12util import failed"
+  nss_db "$WORK/nss" interop-ca "$WORK/certs/ca.pem" west "$WORK/certs/west.example.pem" \
+    "$WORK/certs/west.example.key"
 }
 
 # write_cert_conn [EXTRA]: like write_conn, with our certificate "west"

@@ -129,10 +129,11 @@ daemon_vs_strongswan() {
 }
 sw_state() { "$SW" state --dir "$WORK/sw"; }
 dump_daemon() { note "ikebusd log"; daemon_log west | tail -"${DAEMON_LOG_LINES:-40}"; }
-# daemon_counts SIDE: "IKE CHILD", the established IKE SAs and installed
-# Child SAs that SIDE's ikebusd lists (ikebusctl --showstates --json, kept
-# in $WORK/states.json for failure messages).
-daemon_counts() {
+# daemon_view SIDE: "IKE CHILD SAME-IKE CONNS": SIDE's established IKE SAs,
+# installed Child SAs, whether every Child SA is on the one IKE SA (1/0),
+# and their connections (ikebusctl --showstates --json, kept in
+# $WORK/states.json for failure messages)
+daemon_view() {
   daemon_ctl "$1" --showstates --json 2>/dev/null > "$WORK/states.json"
   python3 - "$WORK/states.json" <<'PY'
 import json, sys
@@ -142,22 +143,31 @@ except ValueError:
     rows = []
 if isinstance(rows, dict):
     rows = next((v for v in rows.values() if isinstance(v, list)), [])
-ike = sum(1 for r in rows if str(r.get("kind", r.get("type", ""))).upper().startswith("IKE")
-          and "ESTABLISHED" in str(r.get("state", "")).upper())
-child = sum(1 for r in rows if str(r.get("kind", r.get("type", ""))).upper().startswith("CHILD")
-            and "INSTALLED" in str(r.get("state", "")).upper())
-print(ike, child)
+kind = lambda r: str(r.get("kind", r.get("type", ""))).upper()
+ike = [r for r in rows if kind(r).startswith("IKE") and "ESTABLISHED" in str(r.get("state", "")).upper()]
+child = [r for r in rows if kind(r).startswith("CHILD") and "INSTALLED" in str(r.get("state", "")).upper()]
+# a Child SA's IKE SA is the path of its object ("ike-sa")
+parents = {str(r.get("ike-sa", "")).rsplit("/", 1)[-1] for r in child}
+serials = {str(r.get("serial", "")) for r in ike}
+same = 1 if len(parents) == 1 and parents <= serials else 0
+conns = sorted(str(r.get("connection", "?")).rsplit("/", 1)[-1] for r in child)
+print(len(ike), len(child), same, ",".join(conns) or "-")
 PY
 }
-# daemon_wait_counts SIDE "IKE CHILD" SECONDS: until daemon_counts says so
-daemon_wait_counts() {
-  local i
-  for ((i = 0; i < $3 * 5; i++)); do
-    [ "$(daemon_counts "$1")" = "$2" ] && return 0
+# daemon_counts SIDE: "IKE CHILD", the first two of daemon_view
+daemon_counts() { daemon_view "$1" | cut -d' ' -f1,2; }
+# wait_until_equal WANT SECONDS COMMAND...: until COMMAND prints WANT
+wait_until_equal() {
+  local want=$1 seconds=$2 i
+  shift 2
+  for ((i = 0; i < seconds * 5; i++)); do
+    [ "$("$@")" = "$want" ] && return 0
     sleep 0.2
   done
   return 1
 }
+# daemon_wait_counts SIDE "IKE CHILD" SECONDS: until daemon_counts says so
+daemon_wait_counts() { wait_until_equal "$2" "$3" daemon_counts "$1"; }
 # west_and_strongswan_up: the namespaces, west's ikebusd with write_conn's
 # connection west-east (PSK), and strongSwan in $NS_B initiating to it;
 # returns once strongSwan has its Child SA.

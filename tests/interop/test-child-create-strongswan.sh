@@ -32,40 +32,9 @@ wait_sw() {
   done
   return 1
 }
-# our_view [SIDE]: "IKE CHILD SAME-IKE CONNS": the daemon's established IKE
-# SAs, installed Child SAs, whether every Child SA is on the one IKE SA
-# (1/0), and their connections
-our_view() {
-  daemon_ctl "${1:-west}" --showstates --json 2>/dev/null > "$WORK/states.json"
-  python3 - "$WORK/states.json" <<'EOF'
-import json, sys
-try:
-    rows = json.load(open(sys.argv[1]))
-except ValueError:
-    rows = []
-if isinstance(rows, dict):
-    rows = next((v for v in rows.values() if isinstance(v, list)), [])
-kind = lambda r: str(r.get("kind", r.get("type", ""))).upper()
-ike = [r for r in rows if kind(r).startswith("IKE") and "ESTABLISHED" in str(r.get("state", "")).upper()]
-child = [r for r in rows if kind(r).startswith("CHILD") and "INSTALLED" in str(r.get("state", "")).upper()]
-# a Child SA's IKE SA is the path of its object ("ike-sa")
-parents = {str(r.get("ike-sa", "")).rsplit("/", 1)[-1] for r in child}
-serials = {str(r.get("serial", "")) for r in ike}
-same = 1 if len(parents) == 1 and parents <= serials else 0
-conns = sorted(str(r.get("connection", "?")).rsplit("/", 1)[-1] for r in child)
-print(len(ike), len(child), same, ",".join(conns) or "-")
-EOF
-}
+our_view() { daemon_view "${1:-west}"; }
 # wait_ours "IKE CHILD SAME CONNS" SECONDS [SIDE]
-wait_ours() {
-  local i got
-  for ((i = 0; i < $2 * 5; i++)); do
-    got=$(our_view "${3:-west}")
-    [ "$got" = "$1" ] && return 0
-    sleep 0.2
-  done
-  return 1
-}
+wait_ours() { wait_until_equal "$1" "$2" daemon_view "${3:-west}"; }
 # bus_children [SIDE]: the ChildSAs property of the one IKE SA's bus
 # object (after our_view SIDE): how many paths
 bus_children() {

@@ -32,16 +32,7 @@ stop_tshark() {
 }
 trap 'stop_tshark; daemon_stop_all; cleanup' EXIT
 
-# wait_ours SIDE "IKE CHILD" SECONDS
-wait_ours() {
-  local i got
-  for ((i = 0; i < $3 * 5; i++)); do
-    got=$(daemon_counts "$1")
-    [ "$got" = "$2" ] && return 0
-    sleep 0.2
-  done
-  return 1
-}
+wait_ours() { daemon_wait_counts "$@"; }   # SIDE "IKE CHILD" SECONDS
 busy() {
   DBUS_SYSTEM_BUS_ADDRESS=${DAEMON_BUS[west]} timeout 30 gdbus call --system \
     --dest org.ikebus.ike1 --object-path /org/ikebus/ike1 \

@@ -9,13 +9,12 @@
 #    so the generator really checks the responder.
 # This is what tests/bench/handshake relies on for its rsa2048/ecdsa256 suites.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/cert-lib.sh"
 TYPE=${1:-ecdsa}
 SW="$INTEROP_DIR/peer-strongswan"
 N=5
 [ -x "${IKEBUS_LOAD:-}" ] || skip "IKEBUS_LOAD not built"
 [ -x /usr/lib/ipsec/charon ] || skip "strongSwan not installed (../shared/interop/install-deps)"
-command -v certutil >/dev/null && command -v pk12util >/dev/null || skip "certutil/pk12util missing (libnss3-tools)"
-command -v pki >/dev/null || skip "strongSwan pki missing (strongswan-pki)"
 PEER_STOP="$SW stop --dir $WORK/sw"
 PEER_LOG="$SW log --dir $WORK/sw"
 
@@ -24,13 +23,8 @@ for ca in good other; do
   "$INTEROP_DIR/make-certs" --type "$TYPE" --dir "$WORK/$ca" east.example load.example >/dev/null 2>&1 \
     || fail "make-certs failed"
 done
-mkdir -p "$WORK/nss"
-certutil -N -d "sql:$WORK/nss" --empty-password || fail "certutil -N failed"
-certutil -A -d "sql:$WORK/nss" -n good-ca -t "CT,," -a -i "$WORK/good/ca.pem" || fail "CA import failed"
-openssl pkcs12 -export -in "$WORK/good/load.example.pem" -inkey "$WORK/good/load.example.key" \
-  -name load -passout pass: -keypbe AES-256-CBC -certpbe AES-256-CBC -macalg sha256 \
-  -out "$WORK/load.p12" || fail "pkcs12 export failed"
-pk12util -i "$WORK/load.p12" -d "sql:$WORK/nss" -W "" >/dev/null || fail "pk12util import failed"
+nss_db "$WORK/nss" good-ca "$WORK/good/ca.pem" load "$WORK/good/load.example.pem" \
+  "$WORK/good/load.example.key"
 printf '    unique = never\n' > "$WORK/sw-conn"
 
 # start_sw CA-OF-SERVER-CERT [--childless]
