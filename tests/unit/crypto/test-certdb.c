@@ -111,18 +111,41 @@ test_lookup(void)
 	g_assert_error(error, CRYPTO_ERROR, CRYPTO_ERROR_INVALID);
 }
 
+/* What a peer sends and what we ask of it: its certificate @file, the
+ * intermediate @inter (or none), the CA's DN @ca_dn (or any CA). */
+typedef struct {
+	GBytes *ee;
+	GPtrArray *chain;
+	GBytes *dn;
+} PeerInput;
+
+static void
+peer_input_init(PeerInput *in, const char *file, const char *inter, const char *ca_dn)
+{
+	in->ee = load(file);
+	in->chain = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+	if (inter != NULL)
+		g_ptr_array_add(in->chain, load(inter));
+	in->dn = ca_dn != NULL ? crypto_dn_from_text(ca_dn, NULL) : NULL;
+}
+
+static void
+peer_input_clear(PeerInput *in)
+{
+	g_clear_pointer(&in->ee, g_bytes_unref);
+	g_clear_pointer(&in->chain, g_ptr_array_unref);
+	g_clear_pointer(&in->dn, g_bytes_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PeerInput, peer_input_clear)
+
 static CERTCertificate *
 verify(const char *file, const char *inter, const char *ca_dn, PRTime when, GError **error)
 {
-	g_autoptr(GBytes) ee = load(file);
-	g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
-	g_autoptr(GBytes) dn = NULL;
+	g_auto(PeerInput) in = { 0 };
 
-	if (inter != NULL)
-		g_ptr_array_add(chain, load(inter));
-	if (ca_dn != NULL)
-		dn = crypto_dn_from_text(ca_dn, NULL);
-	return crypto_certdb_verify_peer(ee, chain, dn, when, error);
+	peer_input_init(&in, file, inter, ca_dn);
+	return crypto_certdb_verify_peer(in.ee, in.chain, in.dn, when, error);
 }
 
 static void
@@ -377,15 +400,10 @@ static CERTCertificate *
 verify_cached_pub(const char *file, const char *inter, const char *ca_dn, char **subject,
 		  CryptoPubKey **pub, GError **error)
 {
-	g_autoptr(GBytes) ee = load(file);
-	g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
-	g_autoptr(GBytes) dn = NULL;
+	g_auto(PeerInput) in = { 0 };
 
-	if (inter != NULL)
-		g_ptr_array_add(chain, load(inter));
-	if (ca_dn != NULL)
-		dn = crypto_dn_from_text(ca_dn, NULL);
-	return crypto_certdb_verify_peer_cached(ee, chain, dn, subject, pub, error);
+	peer_input_init(&in, file, inter, ca_dn);
+	return crypto_certdb_verify_peer_cached(in.ee, in.chain, in.dn, subject, pub, error);
 }
 
 static CERTCertificate *
